@@ -1,0 +1,202 @@
+"""Settings read from the environment, typed, failing fast on missing secrets."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+
+ENVIRONMENTS = ("development", "production", "testing")
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "change_me", "replace-me", "placeholder")
+
+
+class ConfigError(Exception):
+    """A setting is missing, a placeholder, or malformed."""
+
+    def __init__(self, variable: str, problem: str):
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem
+
+
+def is_placeholder(value: str) -> bool:
+    """Tell whether a value is empty or one of the .env.example placeholders."""
+    v = value.strip().lower()
+    return not v or v.startswith("<") or any(m in v for m in PLACEHOLDER_MARKERS)
+
+
+def _bool(raw: str) -> bool:
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(name, "must be a whole number") from None
+
+
+def parse_token_keys(raw: str) -> list[tuple[str, bytes]]:
+    """Parse TOKEN_ENCRYPTION_KEYS: comma-separated `id:base64(32 bytes)`, newest first."""
+    keys: list[tuple[str, bytes]] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key_id, sep, b64 = item.partition(":")
+        if not sep or not key_id.strip():
+            raise ConfigError("TOKEN_ENCRYPTION_KEYS", "each key must be written id:base64key")
+        try:
+            key = base64.urlsafe_b64decode(b64.strip() + "=" * (-len(b64.strip()) % 4))
+        except (ValueError, TypeError):
+            raise ConfigError("TOKEN_ENCRYPTION_KEYS", f"key {key_id!r} is not base64") from None
+        if len(key) != 32:
+            raise ConfigError(
+                "TOKEN_ENCRYPTION_KEYS", f"key {key_id!r} must be 32 bytes (AES-256)"
+            )
+        keys.append((key_id.strip(), key))
+    if not keys:
+        raise ConfigError("TOKEN_ENCRYPTION_KEYS", "is missing")
+    if len({k for k, _ in keys}) != len(keys):
+        raise ConfigError("TOKEN_ENCRYPTION_KEYS", "key ids must be unique")
+    return keys
+
+
+def _dev_secret(name: str, make) -> str:
+    """Read or create a development-only secret under var/ so sessions survive restarts."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / f"dev-{name.lower()}"
+    if path.exists():
+        return path.read_text().strip()
+    value = make()
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@dataclass
+class Settings:
+    """Every setting Kezek reads; names match the environment variables."""
+
+    KEZEK_ENV: str = "development"
+    SECRET_KEY: str = ""
+    TOKEN_ENCRYPTION_KEYS: str = ""
+    DATABASE_URL: str = ""
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    DEFAULT_LOCALE: str = "ru"
+    DEFAULT_TIMEZONE: str = "Asia/Almaty"
+    PORT: int = 8000
+    PROXY_HOPS: int = -1
+    LOG_LEVEL: str = "INFO"
+    MEDIA_DIR: str = ""
+    LOGIN_MAX_FAILURES: int = 5
+    LOGIN_WINDOW_SECONDS: int = 900
+    LOGIN_LOCKOUT_SECONDS: int = 900
+    HEARTBEAT_SECONDS: int = 30
+    BCRYPT_ROUNDS: int = 12
+    API_RATE_LIMIT_PER_MINUTE: int = 120
+    DB_CONNECT_RETRY_SECONDS: int = 60
+    INSTAGRAM_APP_ID: str = ""
+    INSTAGRAM_APP_SECRET: str = ""
+    META_APP_SECRET: str = ""
+    INSTAGRAM_WEBHOOK_VERIFY_TOKEN: str = ""
+    INSTAGRAM_GRAPH_URL: str = ""
+    INSTAGRAM_API_URL: str = ""
+    INSTAGRAM_AUTHORIZE_URL: str = ""
+    INSTAGRAM_API_VERSION: str = "v25.0"
+    INSTAGRAM_TIMEOUT_SECONDS: int = 20
+    SANDBOX: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.KEZEK_ENV == "production"
+
+    @property
+    def token_keys(self) -> list[tuple[str, bytes]]:
+        return parse_token_keys(self.TOKEN_ENCRYPTION_KEYS)
+
+
+SECRETS = ("SECRET_KEY", "TOKEN_ENCRYPTION_KEYS")
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build Settings from the environment (and overrides), validating secrets."""
+    if environ is None:
+        from dotenv import load_dotenv
+
+        # Local runs read .env; real environment variables win over it.
+        load_dotenv(ROOT / ".env", override=False)
+    env = dict(os.environ if environ is None else environ)
+    s = Settings()
+    for f in fields(Settings):
+        if f.name == "extra" or f.name not in env:
+            continue
+        raw = env[f.name]
+        if f.type in ("int", int):
+            setattr(s, f.name, _int(f.name, raw))
+        elif f.type in ("bool", bool):
+            setattr(s, f.name, _bool(raw))
+        else:
+            setattr(s, f.name, raw.strip())
+    for key, value in overrides.items():
+        if hasattr(s, key) and key != "extra":
+            setattr(s, key, value)
+        else:
+            s.extra[key] = value
+    _validate(s)
+    return s
+
+
+def _validate(s: Settings) -> None:
+    if s.KEZEK_ENV not in ENVIRONMENTS:
+        raise ConfigError("KEZEK_ENV", f"must be one of {', '.join(ENVIRONMENTS[:2])}")
+    if s.is_production:
+        for name in SECRETS:
+            if is_placeholder(getattr(s, name)):
+                raise ConfigError(name, "is missing or still a placeholder")
+        if len(s.SECRET_KEY) < 32:
+            raise ConfigError("SECRET_KEY", "must be at least 32 characters")
+        if not s.DATABASE_URL:
+            raise ConfigError("DATABASE_URL", "is missing")
+        if not s.PUBLIC_BASE_URL.startswith("https://"):
+            raise ConfigError("PUBLIC_BASE_URL", "must be an https:// URL in production")
+    else:
+        if not s.SECRET_KEY:
+            s.SECRET_KEY = _dev_secret("SECRET_KEY", lambda: secrets.token_urlsafe(48))
+        if not s.TOKEN_ENCRYPTION_KEYS:
+            s.TOKEN_ENCRYPTION_KEYS = _dev_secret(
+                "TOKEN_ENCRYPTION_KEYS",
+                lambda: "dev1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+            )
+    s.token_keys  # noqa: B018 - parse now so a bad key fails at start-up
+    if not s.DATABASE_URL:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        s.DATABASE_URL = f"sqlite:///{VAR_DIR / 'kezek.db'}"
+    if not s.MEDIA_DIR:
+        s.MEDIA_DIR = str(VAR_DIR / "media")
+    if s.DEFAULT_LOCALE not in ("ru", "kk", "en"):
+        raise ConfigError("DEFAULT_LOCALE", "must be one of ru, kk, en")
+    s.PUBLIC_BASE_URL = s.PUBLIC_BASE_URL.rstrip("/")
+    if s.API_RATE_LIMIT_PER_MINUTE < 1:
+        raise ConfigError("API_RATE_LIMIT_PER_MINUTE", "must be at least 1")
+    if s.PROXY_HOPS < 0:
+        # Behind Traefik in production: trust exactly one proxy hop.
+        s.PROXY_HOPS = 1 if s.is_production else 0
+    if not s.INSTAGRAM_APP_ID and not s.is_production:
+        s.SANDBOX = True
+    base = f"{s.PUBLIC_BASE_URL}/_sandbox" if s.SANDBOX else ""
+    s.INSTAGRAM_GRAPH_URL = s.INSTAGRAM_GRAPH_URL or base or "https://graph.instagram.com"
+    s.INSTAGRAM_API_URL = s.INSTAGRAM_API_URL or base or "https://api.instagram.com"
+    s.INSTAGRAM_AUTHORIZE_URL = s.INSTAGRAM_AUTHORIZE_URL or (
+        f"{base}/oauth/authorize" if base else "https://www.instagram.com/oauth/authorize"
+    )
+    if s.SANDBOX:
+        s.INSTAGRAM_APP_ID = s.INSTAGRAM_APP_ID or "sandbox-app"
+        s.INSTAGRAM_APP_SECRET = s.INSTAGRAM_APP_SECRET or "sandbox-secret"
+        s.INSTAGRAM_WEBHOOK_VERIFY_TOKEN = s.INSTAGRAM_WEBHOOK_VERIFY_TOKEN or "sandbox-verify"

@@ -1,0 +1,1 @@
+"""Kezek's background worker: APScheduler jobs against the shared database."""

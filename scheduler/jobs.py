@@ -1,0 +1,73 @@
+"""Module-level jobs: app context, then a service, then one commit."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import timedelta
+from functools import wraps
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import WorkerHeartbeat, utcnow
+from app.services.users import prune_login_attempts as _prune_login_attempts
+
+log = logging.getLogger("kezek.scheduler")
+
+WORKER_ID = f"{socket.gethostname()}-{os.getpid()}"
+
+
+_APP: dict = {}
+
+
+def bind(app) -> None:
+    """Remember the app the jobs run in."""
+    _APP["app"] = app
+
+
+def _in_app(func):
+    """Run a job inside the bound app's context and commit once at the end."""
+
+    @wraps(func)
+    def run():
+        app = _APP.get("app") or current_app._get_current_object()
+        with app.app_context():
+            try:
+                func()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("job failed", extra={"job": func.__name__})
+                raise
+
+    return run
+
+
+@_in_app
+def heartbeat() -> None:
+    """Touch this worker's heartbeat row."""
+    row = db.session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == WORKER_ID))
+    now = utcnow()
+    if row is None:
+        row = WorkerHeartbeat(worker_id=WORKER_ID, started_at=now, beats=0)
+        db.session.add(row)
+    row.beat_at = now
+    row.beats += 1
+    row.stopped_at = None
+
+
+@_in_app
+def prune_login_attempts() -> None:
+    """Forget login attempts older than a day."""
+    _prune_login_attempts(db.session, utcnow() - timedelta(days=1))
+
+
+@_in_app
+def mark_stopped() -> None:
+    """Record that this worker stopped cleanly."""
+    row = db.session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == WORKER_ID))
+    if row is not None:
+        row.stopped_at = utcnow()
