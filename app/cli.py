@@ -5,14 +5,15 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from app.extensions import db
 
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
+    app.cli.add_command(tokens_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(token_cli)
@@ -119,3 +120,18 @@ def token_revoke(username: str, token_id: int):
     revoke_token(db.session, token, actor=user)
     db.session.commit()
     click.echo(f"Revoked token {token_id}")
+
+
+@click.group("tokens", cls=AppGroup, help="Instagram access tokens.")
+def tokens_cli():
+    pass
+
+
+@tokens_cli.command("rotate")
+def tokens_rotate():
+    """Re-encrypt every stored Instagram token under the newest TOKEN_ENCRYPTION_KEYS key."""
+    from app.services.instagram import rotate_tokens
+
+    changed = rotate_tokens(db.session, current_app.config["SETTINGS"])
+    db.session.commit()
+    click.echo(f"Re-encrypted {changed} token(s).")

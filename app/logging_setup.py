@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 
 from flask import g, has_request_context
 
+# Secret query parameters; `code` only when long enough to be an OAuth code, not an error code.
 _REDACT = re.compile(
-    r"(access_token|client_secret|password|token|code)=([^&\s\"']+)", re.IGNORECASE
+    r"\b(access_token|client_secret|password|token|code(?==[^&\s\"']{16,}))=([^&\s\"']+)",
+    re.IGNORECASE,
 )
 _STD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 

@@ -71,3 +71,27 @@ def mark_stopped() -> None:
     row = db.session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == WORKER_ID))
     if row is not None:
         row.stopped_at = utcnow()
+
+
+def _client(session):
+    from app.services.instagram import make_client, usage_recorder
+
+    return make_client(current_app.config["SETTINGS"], on_usage=usage_recorder(session))
+
+
+@_in_app
+def refresh_tokens() -> None:
+    """Refresh Instagram tokens older than 24 h that expire within 10 days."""
+    from app.services.accounts import refresh_due_tokens
+
+    counts = refresh_due_tokens(db.session, current_app.config["SETTINGS"], _client(db.session))
+    if any(counts.values()):
+        log.info("token refresh", extra=counts)
+
+
+@_in_app
+def sync_accounts() -> None:
+    """Sync accounts whose sync was requested."""
+    from app.services.accounts import sync_requested
+
+    sync_requested(db.session, current_app.config["SETTINGS"], _client(db.session))

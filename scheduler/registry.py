@@ -21,4 +21,6 @@ def job_specs(settings) -> list[JobSpec]:
     return [
         JobSpec("heartbeat", jobs.heartbeat, "interval", {"seconds": settings.HEARTBEAT_SECONDS}),
         JobSpec("prune_login_attempts", jobs.prune_login_attempts, "interval", {"hours": 1}),
+        JobSpec("refresh_tokens", jobs.refresh_tokens, "interval", {"minutes": 30}),
+        JobSpec("sync_accounts", jobs.sync_accounts, "interval", {"seconds": 30}),
     ]

@@ -109,6 +109,8 @@ def engine(database_url):
 def app(engine, database_url, request):
     marker = request.node.get_closest_marker("settings")
     extra = marker.kwargs if marker else {}
+    if "ig_stack" in request.fixturenames:
+        extra = {"INSTAGRAM_APP_ID": IG_APP_ID, "INSTAGRAM_APP_SECRET": IG_APP_SECRET, **extra}
     # No app context stays pushed: each test-client request gets its own, as in production.
     return create_app({**app_config(database_url, **extra), "ENGINE": engine})
 
@@ -205,3 +207,48 @@ def raw_sql(engine):
             return conn.execute(text(sql), params).all()
 
     return run
+
+
+IG_APP_ID = "kezek-test-app"
+IG_APP_SECRET = "kezek-test-app-secret"
+
+
+class IgStack:
+    """Kezek and the Instagram sandbox served together, as `make run` does."""
+
+    def __init__(self, app, sandbox_config: dict | None = None):
+        from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+        from app.instagram.sandbox import create_sandbox_app
+
+        self.sandbox_app = create_sandbox_app(
+            {"app_id": IG_APP_ID, "app_secret": IG_APP_SECRET, **(sandbox_config or {})}
+        )
+        self.server = LiveServer(DispatcherMiddleware(app, {"/_sandbox": self.sandbox_app}))
+        self.url = self.server.url
+        self.sandbox_url = f"{self.url}/_sandbox"
+        settings = app.config["SETTINGS"]
+        settings.PUBLIC_BASE_URL = self.url
+        settings.INSTAGRAM_GRAPH_URL = self.sandbox_url
+        settings.INSTAGRAM_API_URL = self.sandbox_url
+        settings.INSTAGRAM_AUTHORIZE_URL = f"{self.sandbox_url}/oauth/authorize"
+        self.sandbox_app_config = self.sandbox_app.config
+
+    def admin(self, method: str, path: str, body=None):
+        """Call one of the sandbox's /_admin endpoints over HTTP."""
+        import requests
+
+        resp = requests.request(method, f"{self.sandbox_url}/_admin/{path}", json=body, timeout=10)
+        assert resp.status_code < 400, resp.text
+        return resp.json()
+
+    def stop(self):
+        self.server.stop()
+
+
+@pytest.fixture
+def ig_stack(app):
+    """The app and the sandbox on one loopback server; the app's Graph URLs point at it."""
+    stack = IgStack(app)
+    yield stack
+    stack.stop()

@@ -24,7 +24,7 @@ def register_web(app: Flask) -> None:
     """Attach blueprints, hooks, error pages, template globals and CLI commands."""
     from app.cli import register_cli
     from app.services.users import load_session_user
-    from app.web import admin, api, auth, errors, main, notifications, settings
+    from app.web import accounts, admin, api, auth, errors, main, notifications, settings
     from app.web.context import load_workspace, template_helpers
 
     login_manager.login_view = "auth.login"
@@ -66,7 +66,7 @@ def register_web(app: Flask) -> None:
             )
         return response
 
-    for bp_module in (auth, main, admin, settings, notifications):
+    for bp_module in (auth, main, admin, settings, notifications, accounts):
         app.register_blueprint(bp_module.bp)
     errors.register(app)
     app.context_processor(template_helpers)

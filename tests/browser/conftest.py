@@ -32,12 +32,29 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(locale="en-US", base_url=live_server.url)
-    pg = context.new_page()
-    pg.set_default_timeout(15_000)
-    errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.console_errors = errors
-    yield pg
-    context.close()
+def open_page(browser):
+    """Factory: a fresh browser page whose relative URLs go to `base_url`."""
+    contexts = []
+
+    def make(base_url: str):
+        context = browser.new_context(locale="en-US", base_url=base_url)
+        contexts.append(context)
+        pg = context.new_page()
+        pg.set_default_timeout(15_000)
+        errors: list[str] = []
+        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        pg.on(
+            "response",
+            lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
+        pg.console_errors = errors
+        return pg
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page, live_server):
+    return open_page(live_server.url)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import delete
@@ -95,3 +95,14 @@ def reset_password(user_id: int):
             flash(_("The password of %(name)s was reset.", name=user.username), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/reset_password.html", form=form, user=user)
+
+
+@bp.route("/instagram-check")
+@login_required
+@require_admin
+def instagram_check():
+    from app.services.doctor import run_checks
+
+    report = run_checks(db.session, current_app.config["SETTINGS"])
+    db.session.commit()  # usage figures the checks recorded
+    return render_template("admin/instagram_check.html", report=report)

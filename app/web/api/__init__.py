@@ -49,4 +49,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from app.web.api import notifications, openapi, users, workspaces  # noqa: E402, F401
+from app.web.api import accounts, notifications, openapi, users, workspaces  # noqa: E402, F401

@@ -71,7 +71,8 @@ def _membership(user) -> Membership | None:
     memberships = memberships_of(db.session, user)
     wanted = request.headers.get(WORKSPACE_HEADER)
     if wanted is None:
-        return memberships[0] if memberships else None
+        # The oldest workspace: stable, unlike the name order of the dashboard menu.
+        return min(memberships, key=lambda m: m.workspace_id, default=None)
     chosen = next((m for m in memberships if str(m.workspace_id) == wanted.strip()), None)
     if chosen is None:
         raise ApiError(404, "workspace_not_found", _("Workspace not found."))

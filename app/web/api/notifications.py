@@ -9,7 +9,14 @@ from app.extensions import db
 from app.services import notifications as svc
 from app.web.api import bp
 from app.web.api.errors import ApiError
-from app.web.api.schemas import ListQuery, Schema, Timestamp, decode_cursor, page_of
+from app.web.api.schemas import (
+    ListQuery,
+    Schema,
+    Timestamp,
+    decode_cursor,
+    page_of,
+    parse_id,
+)
 from app.web.api.spec import endpoint
 
 
@@ -77,9 +84,8 @@ def list_notifications(query: NotificationQuery):
 @endpoint(resp=NotificationOut, tags=("notifications",))
 def mark_notification_read(notification_id: str):
     """Mark one notification read."""
-    n = None
-    if notification_id.isascii() and notification_id.isdigit() and len(notification_id) < 19:
-        n = svc.get_notification(db.session, g.workspace.id, g.api_user.id, int(notification_id))
+    key = parse_id(notification_id)
+    n = svc.get_notification(db.session, g.workspace.id, g.api_user.id, key) if key else None
     if n is None:
         raise ApiError(404)
     svc.mark_read(n)

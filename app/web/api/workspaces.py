@@ -15,6 +15,7 @@ from app.web.api.errors import ApiError, field_error
 from app.web.api.schemas import ListQuery, Schema, decode_cursor, optional, page_of
 from app.web.api.spec import endpoint
 
+
 class WorkspaceOut(Schema):
     id: str
     name: str

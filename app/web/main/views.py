@@ -53,3 +53,8 @@ def switch_workspace(workspace_id: int):
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("main.dashboard")
     return redirect(target)
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    return redirect(url_for("static", filename="kezek/favicon.svg"), code=301)

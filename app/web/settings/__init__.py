@@ -4,5 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
-from app.web.settings import views  # noqa: E402, F401
-from app.web.settings import tokens  # noqa: E402, F401
+from app.web.settings import (
+    tokens,  # noqa: E402, F401
+    views,  # noqa: E402, F401
+)
