@@ -36,9 +36,9 @@ translations: $(VENV)/.installed
 
 # Refresh messages.pot and the ru/kk/en catalogs after changing user-visible strings.
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract --quiet -F app/translations/babel.cfg -k _l -k lazy_gettext \
+	$(VENV)/bin/pybabel extract -F app/translations/babel.cfg -k _l -k lazy_gettext \
 		--no-location --sort-output -o app/translations/messages.pot app
-	$(VENV)/bin/pybabel update --quiet --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
+	$(VENV)/bin/pybabel update --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
 
 chromium:
 	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for browser tests"; \

@@ -94,6 +94,12 @@ class Settings:
     PROXY_HOPS: int = -1
     LOG_LEVEL: str = "INFO"
     MEDIA_DIR: str = ""
+    MEDIA_MAX_IMAGE_BYTES: int = 30 * 1024 * 1024
+    MEDIA_MAX_VIDEO_BYTES: int = 300 * 1024 * 1024
+    MEDIA_MAX_PIXELS: int = 60_000_000
+    MEDIA_KEEP_PUBLISHED: bool = True
+    MEDIA_UNUSED_TTL_SECONDS: int = 2 * 60 * 60
+    MEDIA_CHECK_TIMEOUT_SECONDS: int = 5
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_WINDOW_SECONDS: int = 900
     LOGIN_LOCKOUT_SECONDS: int = 900
@@ -110,7 +116,40 @@ class Settings:
     INSTAGRAM_AUTHORIZE_URL: str = ""
     INSTAGRAM_API_VERSION: str = "v25.0"
     INSTAGRAM_TIMEOUT_SECONDS: int = 20
+    WEBHOOK_MAX_BYTES: int = 2 * 1024 * 1024
+    INBOX_HUMAN_AGENT_TAG: bool = False
+    INBOX_RETENTION_DAYS: int = 365
+    INBOX_PROCESS_SECONDS: int = 2
+    INBOX_SYNC_MINUTES: int = 5
+    INBOX_POLL_SECONDS: int = 5
     SANDBOX: bool = False
+    SMTP_URL: str = ""
+    SMTP_FROM: str = "kezek@localhost"
+    TELEGRAM_BOT_TOKEN: str = ""
+    TELEGRAM_API_URL: str = "https://api.telegram.org"
+    NOTIFY_TIMEOUT_SECONDS: int = 10
+    PUBLISH_VIDEO_LEAD_SECONDS: int = 900
+    PUBLISH_DEADLINE_SECONDS: int = 6 * 3600
+    PUBLISH_POLL_SECONDS: int = 60
+    PUBLISH_LEASE_SECONDS: int = 120
+    PUBLISH_THREADS: int = 8
+    ANALYTICS_SNAPSHOT_HOUR: int = 6
+    # Sign-in with Telegram, Google and Yandex: each enabled when its credentials are set.
+    TELEGRAM_LOGIN_BOT_TOKEN: str = ""
+    TELEGRAM_LOGIN_BOT_NAME: str = ""
+    TELEGRAM_WIDGET_URL: str = "https://telegram.org/js/telegram-widget.js?22"
+    TELEGRAM_OAUTH_URL: str = "https://oauth.telegram.org"
+    GOOGLE_CLIENT_ID: str = ""
+    GOOGLE_CLIENT_SECRET: str = ""
+    GOOGLE_AUTHORIZE_URL: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    GOOGLE_TOKEN_URL: str = "https://oauth2.googleapis.com/token"
+    GOOGLE_JWKS_URL: str = "https://www.googleapis.com/oauth2/v3/certs"
+    GOOGLE_ISSUER: str = "https://accounts.google.com"
+    YANDEX_CLIENT_ID: str = ""
+    YANDEX_CLIENT_SECRET: str = ""
+    YANDEX_OAUTH_URL: str = "https://oauth.yandex.ru"
+    YANDEX_LOGIN_URL: str = "https://login.yandex.ru"
+    SIGNIN_TIMEOUT_SECONDS: int = 10
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -183,6 +222,11 @@ def _validate(s: Settings) -> None:
     if s.DEFAULT_LOCALE not in ("ru", "kk", "en"):
         raise ConfigError("DEFAULT_LOCALE", "must be one of ru, kk, en")
     s.PUBLIC_BASE_URL = s.PUBLIC_BASE_URL.rstrip("/")
+    for name in ("MEDIA_MAX_IMAGE_BYTES", "MEDIA_MAX_VIDEO_BYTES", "MEDIA_MAX_PIXELS"):
+        if getattr(s, name) < 1:
+            raise ConfigError(name, "must be a positive number")
+    if not 0 <= s.ANALYTICS_SNAPSHOT_HOUR <= 23:
+        raise ConfigError("ANALYTICS_SNAPSHOT_HOUR", "must be an hour from 0 to 23")
     if s.API_RATE_LIMIT_PER_MINUTE < 1:
         raise ConfigError("API_RATE_LIMIT_PER_MINUTE", "must be at least 1")
     if s.PROXY_HOPS < 0:

@@ -95,3 +95,36 @@ def sync_accounts() -> None:
     from app.services.accounts import sync_requested
 
     sync_requested(db.session, current_app.config["SETTINGS"], _client(db.session))
+
+
+_PUBLISHER: dict = {}
+
+
+def publisher():
+    """This process's publishing engine (one thread pool, one lease owner id)."""
+    from app.services.publisher import Publisher
+
+    pub = _PUBLISHER.get("publisher")
+    if pub is None:
+        app = _APP.get("app") or current_app._get_current_object()
+        sessions = app.extensions["kezek.db"][1]
+        pub = Publisher(sessions, app.config["SETTINGS"], worker_id=WORKER_ID)
+        _PUBLISHER["publisher"] = pub
+    return pub
+
+
+def publish_due() -> None:
+    """Every second: claim the posts that are due and hand them to the publishing threads."""
+    try:
+        publisher().tick()
+    except Exception:
+        log.exception("job failed", extra={"job": "publish_due"})
+        raise
+
+
+@_in_app
+def fill_post_permalinks() -> None:
+    """Copy permalinks of published posts from the synced account media."""
+    from app.services.publisher import fill_permalinks
+
+    fill_permalinks(db.session)

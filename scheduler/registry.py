@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scheduler import jobs
+from scheduler import analytics_jobs, delivery, inbox_jobs, jobs, media_jobs
 
 
 @dataclass(frozen=True)
@@ -23,4 +23,22 @@ def job_specs(settings) -> list[JobSpec]:
         JobSpec("prune_login_attempts", jobs.prune_login_attempts, "interval", {"hours": 1}),
         JobSpec("refresh_tokens", jobs.refresh_tokens, "interval", {"minutes": 30}),
         JobSpec("sync_accounts", jobs.sync_accounts, "interval", {"seconds": 30}),
+        JobSpec(
+            "process_webhooks", inbox_jobs.process_webhooks, "interval",
+            {"seconds": settings.INBOX_PROCESS_SECONDS},
+        ),
+        JobSpec("sync_inbox", inbox_jobs.sync_inbox, "interval", {"seconds": 60}),
+        JobSpec("purge_inbox", inbox_jobs.purge_inbox, "interval", {"hours": 24}),
+        JobSpec("publish_due", jobs.publish_due, "interval", {"seconds": 1}),
+        JobSpec("fill_post_permalinks", jobs.fill_post_permalinks, "interval", {"seconds": 15}),
+        JobSpec(
+            "deliver_notifications", delivery.deliver_notifications, "interval", {"seconds": 15}
+        ),
+        JobSpec("transcode_media", media_jobs.transcode_media, "interval", {"seconds": 5}),
+        JobSpec("media_lifecycle", media_jobs.media_lifecycle, "interval", {"minutes": 10}),
+        JobSpec(
+            "analytics_snapshots", analytics_jobs.analytics_snapshots, "interval", {"seconds": 60}
+        ),
+        JobSpec("analytics_collect", analytics_jobs.analytics_collect, "interval", {"minutes": 5}),
+        JobSpec("analytics_purge", analytics_jobs.analytics_purge, "interval", {"hours": 6}),
     ]

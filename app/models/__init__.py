@@ -1,13 +1,62 @@
 """All models, imported so the metadata is complete."""
 
 from app.models.account import AccountStatus, InstagramAccount, InstagramMedia
+from app.models.analytics import (
+    AccountInsightDay,
+    AnalyticsState,
+    AudienceBreakdown,
+    FollowerSnapshot,
+    MediaInsight,
+    ProfileSnapshot,
+)
 from app.models.api_token import ApiToken
 from app.models.base import Base, UTCDateTime, WorkspaceOwned, utcnow
+from app.models.identity import Identity
+from app.models.invitation import Invitation
+from app.models.delivery import Channel, NotificationDelivery, NotificationPreference, NotifyEvent
+from app.models.inbox import (
+    InboxAction,
+    InboxComment,
+    InboxMessage,
+    InboxSyncState,
+    InboxThread,
+    ThreadKind,
+    ThreadStatus,
+    WebhookEvent,
+)
+from app.models.media import MediaItem, MediaKind, MediaState
 from app.models.notification import Notification
+from app.models.post import Post, PostLog, PostMedia, PostStatus, PostType
+from app.models.snippet import Snippet, SnippetKind
 from app.models.system import AuditLog, LoginAttempt, WorkerHeartbeat
 from app.models.user import AuthSession, Membership, Role, User, Workspace
 
 __all__ = [
+    "AccountInsightDay",
+    "AnalyticsState",
+    "AudienceBreakdown",
+    "FollowerSnapshot",
+    "MediaInsight",
+    "ProfileSnapshot",
+    "Identity",
+    "Invitation",
+    "InboxAction",
+    "InboxComment",
+    "InboxMessage",
+    "InboxSyncState",
+    "InboxThread",
+    "ThreadKind",
+    "ThreadStatus",
+    "WebhookEvent",
+    "Channel",
+    "NotificationDelivery",
+    "NotificationPreference",
+    "NotifyEvent",
+    "Snippet",
+    "SnippetKind",
+    "MediaItem",
+    "MediaKind",
+    "MediaState",
     "AccountStatus",
     "InstagramAccount",
     "InstagramMedia",
@@ -18,6 +67,11 @@ __all__ = [
     "LoginAttempt",
     "Membership",
     "Notification",
+    "Post",
+    "PostLog",
+    "PostMedia",
+    "PostStatus",
+    "PostType",
     "Role",
     "User",
     "UTCDateTime",

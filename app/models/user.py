@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Timestamped, UTCDateTime, utcnow
@@ -30,7 +30,8 @@ class User(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(128))
+    # None: the user signs in only through providers (see has_password).
+    password_hash: Mapped[str | None] = mapped_column(String(128))
     display_name: Mapped[str] = mapped_column(String(120), default="")
     locale: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))
@@ -41,6 +42,11 @@ class User(Timestamped, Base):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    @property
+    def has_password(self) -> bool:
+        """Whether the user can sign in with a password."""
+        return bool(self.password_hash)
 
     # flask-login protocol: the id kept in the cookie is the sign-in session's id.
     current_sid = None
@@ -84,6 +90,10 @@ class Workspace(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Almaty")
+    # Posts made by editors wait for an owner's approval before they are scheduled.
+    require_approval: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="workspace", cascade="all, delete-orphan"

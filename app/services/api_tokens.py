@@ -137,7 +137,9 @@ def touch(token: ApiToken, ip: str, now: datetime | None = None) -> None:
         token.last_used_ip = ip[:45]
 
 
-def rate_limit(session: Session, token: ApiToken, per_minute: int, now: datetime | None = None) -> int:
+def rate_limit(
+    session: Session, token: ApiToken, per_minute: int, now: datetime | None = None
+) -> int:
     """Count one request in the token's fixed one-minute window.
 
     Returns 0 when allowed, else the seconds until the window ends. The counter lives in

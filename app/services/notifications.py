@@ -18,6 +18,10 @@ MESSAGES = {
     "token_refresh_failed": _l(
         "Kezek could not refresh the Instagram access of @%(username)s. It will try again."
     ),
+    "post_failed": _l(
+        "A post to @%(username)s was not published. Open it to see why and what to do."
+    ),
+    "post_published": _l("A post was published on @%(username)s."),
 }
 GENERIC_MESSAGE = _l("Something in this workspace needs your attention.")
 
@@ -96,9 +100,7 @@ def get_notification(
     session: Session, workspace_id: int, user_id: int, notification_id: int
 ) -> Notification | None:
     """One visible notification by id, or None."""
-    return session.scalar(
-        visible(workspace_id, user_id).where(Notification.id == notification_id)
-    )
+    return session.scalar(visible(workspace_id, user_id).where(Notification.id == notification_id))
 
 
 def unread_count(session: Session, workspace_id: int, user_id: int) -> int:

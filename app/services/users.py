@@ -37,6 +37,9 @@ def check_password(user: User, password: str) -> bool:
     encoded = password.encode()
     if len(encoded) > 72:
         return False
+    if not user.password_hash:  # signs in only through providers
+        bcrypt.checkpw(b"x", _dummy_hash(BCRYPT_ROUNDS))
+        return False
     return bcrypt.checkpw(encoded, user.password_hash.encode())
 
 

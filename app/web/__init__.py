@@ -24,7 +24,22 @@ def register_web(app: Flask) -> None:
     """Attach blueprints, hooks, error pages, template globals and CLI commands."""
     from app.cli import register_cli
     from app.services.users import load_session_user
-    from app.web import accounts, admin, api, auth, errors, main, notifications, settings
+    from app.web import (
+        accounts,
+        admin,
+        analytics,
+        api,
+        auth,
+        errors,
+        identity,
+        inbox,
+        main,
+        media,
+        notifications,
+        publishing,
+        settings,
+        webhooks,
+    )
     from app.web.context import load_workspace, template_helpers
 
     login_manager.login_view = "auth.login"
@@ -56,7 +71,8 @@ def register_web(app: Flask) -> None:
             log.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                # Public media URLs carry a secret token (app.web.media.public).
+                "/m/<token>/..." if request.path.startswith("/m/") else request.path,
                 response.status_code,
                 extra={
                     "status": response.status_code,
@@ -66,7 +82,10 @@ def register_web(app: Flask) -> None:
             )
         return response
 
-    for bp_module in (auth, main, admin, settings, notifications, accounts):
+    for bp_module in (
+        auth, main, admin, settings, notifications, accounts, inbox, webhooks, identity, media,
+        publishing, analytics,
+    ):
         app.register_blueprint(bp_module.bp)
     errors.register(app)
     app.context_processor(template_helpers)

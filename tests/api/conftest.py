@@ -80,3 +80,31 @@ def shared_workspace(session, make_user, alice):
         return ws
 
     return factory
+
+
+@pytest.fixture
+def make_account(session):
+    """Factory: a connected Instagram account row (with one cached media) in a workspace."""
+    from app.models import InstagramAccount, InstagramMedia
+
+    counter = iter(range(1, 10_000))
+
+    def factory(workspace_id: int, username: str = "cafe.salem"):
+        n = next(counter)
+        account = InstagramAccount(
+            workspace_id=workspace_id,
+            ig_user_id=f"178414000{workspace_id:04d}{n:04d}",
+            username=username,
+            name="Cafe",
+            account_type="BUSINESS",
+            followers_count=120,
+        )
+        session.add(account)
+        session.flush()
+        session.add(
+            InstagramMedia(workspace_id=workspace_id, account_id=account.id, ig_media_id=f"m{n}")
+        )
+        session.commit()
+        return account
+
+    return factory

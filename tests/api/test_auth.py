@@ -23,6 +23,10 @@ ENDPOINTS = [
     ("get", "/notifications", None),
     ("post", "/notifications/read-all", None),
     ("post", "/notifications/1/read", None),
+    ("get", "/accounts", None),
+    ("get", "/accounts/1", None),
+    ("delete", "/accounts/1", None),
+    ("post", "/accounts/1/sync", None),
 ]
 WRITES = [e for e in ENDPOINTS if e[0] != "get"]
 
@@ -132,7 +136,9 @@ def test_the_rate_limit_answers_429_with_retry_after(api):
     assert 1 <= int(resp.headers["Retry-After"]) <= 60
 
 
-def test_the_rate_limit_is_shared_by_separate_app_processes(engine, database_url, alice, make_token):
+def test_the_rate_limit_is_shared_by_separate_app_processes(
+    engine, database_url, alice, make_token
+):
     raw = make_token(alice)
     config = {**app_config(database_url, API_RATE_LIMIT_PER_MINUTE=4), "ENGINE": engine}
     # Two apps with their own state stand for two gunicorn workers.

@@ -27,7 +27,9 @@ def test_known_kinds_render_with_their_parameters_unknown_kinds_generically(app,
         assert "@…" in render(bare)  # a missing parameter never breaks the page
 
 
-def test_the_api_lists_notifications_newest_first_with_rendered_messages(api, session, ws_id, alice):
+def test_the_api_lists_notifications_newest_first_with_rendered_messages(
+    api, session, ws_id, alice
+):
     notify(session, ws_id, "token_dead", {"username": "one"})
     notify(session, ws_id, "token_refresh_failed", {"username": "two"}, user_id=alice.id)
     session.commit()
@@ -61,7 +63,11 @@ def test_notifications_are_paged_and_filtered_by_unread(api, session, ws_id):
     first = api.get("/notifications", query_string={"limit": 3}).get_json()
     second = api.get("/notifications", query_string={"limit": 3, "next": first["next"]}).get_json()
     assert [i["params"]["username"] for i in first["items"] + second["items"]] == [
-        "u4", "u3", "u2", "u1", "u0"
+        "u4",
+        "u3",
+        "u2",
+        "u1",
+        "u0",
     ]
     assert second["next"] is None
     unread = api.get("/notifications", query_string={"unread": "true"}).get_json()["items"]
@@ -105,9 +111,7 @@ def test_the_dashboard_lists_notifications_and_marks_them_read(client, alice, se
     assert page.status_code == 200 and "@cafe" in page.text
     assert 'href="/settings/"' in page.text and "javascript:" not in page.text
     assert 'id="unread-count">2' in client.get("/settings/").text
-    resp = client.post(
-        f"/notifications/{n.id}/read", data={"csrf_token": csrf_from(page.text)}
-    )
+    resp = client.post(f"/notifications/{n.id}/read", data={"csrf_token": csrf_from(page.text)})
     assert resp.status_code == 302
     assert 'id="unread-count">1' in client.get("/notifications/").text
     page = client.get("/notifications/")

@@ -8,14 +8,16 @@ from sqlalchemy import select
 
 from app.models import ApiToken, AuditLog
 from tests.api.conftest import Api
-from tests.conftest import csrf_from, login, post_form
+from tests.conftest import login, post_form
 
 TOKEN_RE = re.compile(r'id="new-token-value">(kzk_[A-Za-z0-9_-]+)<')
 
 
 def _create(client, name="deploy script", access="read_write", expires="90"):
     return post_form(
-        client, "/settings/tokens", "/settings/tokens",
+        client,
+        "/settings/tokens",
+        "/settings/tokens",
         {"name": name, "access": access, "expires": expires},
     )
 
@@ -64,7 +66,9 @@ def test_revoking_stops_the_token_and_is_audited(client, alice, session):
 
 def test_forms_without_csrf_are_refused(client, alice, session):
     login(client, "alice")
-    resp = client.post("/settings/tokens", data={"name": "x", "access": "read_write", "expires": "0"})
+    resp = client.post(
+        "/settings/tokens", data={"name": "x", "access": "read_write", "expires": "0"}
+    )
     assert resp.status_code == 400 and TOKEN_RE.search(resp.text) is None
     assert session.scalar(select(ApiToken)) is None
 

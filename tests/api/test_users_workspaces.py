@@ -75,7 +75,10 @@ def test_workspaces_lists_the_users_workspaces_with_roles(api, alice, shared_wor
     shared = shared_workspace(Role.VIEWER)
     items = api.get("/workspaces").get_json()["items"]
     own = alice.memberships[0].workspace
-    assert [(i["id"], i["role"]) for i in items] == [(str(own.id), "owner"), (str(shared.id), "viewer")]
+    assert [(i["id"], i["role"]) for i in items] == [
+        (str(own.id), "owner"),
+        (str(shared.id), "viewer"),
+    ]
 
 
 def test_workspaces_are_paged_with_limit_and_next(api, shared_workspace):
@@ -95,8 +98,13 @@ def test_workspaces_are_paged_with_limit_and_next(api, shared_workspace):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"limit": "x"}, "limit"),
-     ({"next": "bm9wZQ"}, "next"), ({"next": "-1"}, "next")],
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"limit": "x"}, "limit"),
+        ({"next": "bm9wZQ"}, "next"),
+        ({"next": "-1"}, "next"),
+    ],
 )
 def test_bad_paging_parameters_are_a_422(api, query, field):
     resp = api.get("/workspaces", query_string=query)
@@ -108,7 +116,12 @@ def test_the_workspace_header_picks_the_workspace(client, api, shared_workspace)
     shared = shared_workspace(Role.VIEWER)
     assert api.get("/workspaces/current").get_json()["name"] == "alice"
     other = Api(client, api.token, shared.id).get("/workspaces/current").get_json()
-    assert other == {"id": str(shared.id), "name": "Shared", "timezone": "Asia/Almaty", "role": "viewer"}
+    assert other == {
+        "id": str(shared.id),
+        "name": "Shared",
+        "timezone": "Asia/Almaty",
+        "role": "viewer",
+    }
 
 
 @pytest.mark.parametrize("path", ["/workspaces/current", "/notifications", "/users/me"])
@@ -141,8 +154,12 @@ def test_non_owners_cannot_change_the_workspace(client, api, shared_workspace, s
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"timezone": "Nowhere"}, "timezone"), ({"name": ""}, "name"), ({"name": "   "}, "name"),
-     ({"name": "x" * 121}, "name")],
+    [
+        ({"timezone": "Nowhere"}, "timezone"),
+        ({"name": ""}, "name"),
+        ({"name": "   "}, "name"),
+        ({"name": "x" * 121}, "name"),
+    ],
 )
 def test_bad_workspace_input_is_a_422(api, body, field):
     resp = api.put("/workspaces/current", json=body)

@@ -54,19 +54,29 @@ def _ready(port: int):
 
 
 @pytest.fixture
-def gunicorn(spawn, mariadb_database, prod_engine):
-    """gunicorn with the production config, on a free loopback port, ready to serve."""
-    port = free_port()
-    env = production_env(
-        mariadb_database,
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        GUNICORN_WORKERS="2",
-        GUNICORN_THREADS="2",
-    )
-    proc = spawn(GUNICORN, env, "gunicorn")
-    proc.wait_until(lambda: _ready(port), 60, "an answer on /readyz")
-    proc.port = port
-    return proc
+def start_gunicorn(spawn, mariadb_database, prod_engine):
+    """Factory: gunicorn with the production config on a free loopback port, ready."""
+
+    def start(**extra: str):
+        port = free_port()
+        env = production_env(
+            mariadb_database,
+            GUNICORN_BIND=f"127.0.0.1:{port}",
+            GUNICORN_WORKERS="2",
+            GUNICORN_THREADS="2",
+            **extra,
+        )
+        proc = spawn(GUNICORN, env, "gunicorn")
+        proc.wait_until(lambda: _ready(port), 60, "an answer on /readyz")
+        proc.port = port
+        return proc
+
+    return start
+
+
+@pytest.fixture
+def gunicorn(start_gunicorn):
+    return start_gunicorn()
 
 
 def _login_form(port: int, proxy_headers: dict) -> tuple[str, str, dict]:
@@ -92,15 +102,25 @@ def _post_login(port: int, token: str, cookie: str, headers: dict) -> int:
     return status
 
 
-def test_gunicorn_serves_the_app_ready_on_the_migrated_database(gunicorn):
+def test_gunicorn_serves_the_app_then_stops_cleanly_on_sigterm(gunicorn):
     status, headers, body = request(gunicorn.port, "GET", "/readyz")
     assert status == 200, body
     assert '"migrations":true' in body.replace(" ", "")
     status, headers, _ = request(gunicorn.port, "GET", "/healthz")
     assert status == 200 and headers["X-Request-ID"]
+    assert gunicorn.terminate() == 0
+    assert "Traceback" not in gunicorn.output()
 
 
-def test_behind_the_proxy_the_app_sees_https_and_the_client_ip(gunicorn, prod_engine):
+@pytest.mark.parametrize(
+    "hops",
+    [
+        "1",  # production: ProxyFix trusts Traefik's X-Forwarded-For/-Proto/-Host
+        "0",  # no ProxyFix: the scheme comes from gunicorn's forwarded_allow_ips alone
+    ],
+)
+def test_behind_the_proxy_the_app_sees_https_and_the_client_ip(start_gunicorn, prod_engine, hops):
+    gunicorn = start_gunicorn(PROXY_HOPS=hops)
     port = gunicorn.port
     proxied = {
         "Host": "kezek.test",
@@ -122,13 +142,11 @@ def test_behind_the_proxy_the_app_sees_https_and_the_client_ip(gunicorn, prod_en
 
     with prod_engine.connect() as conn:
         ips = set(conn.scalars(select(LoginAttempt.ip)))
-    assert ips == {CLIENT_IP}  # the forwarded client, not 127.0.0.1
-    assert CLIENT_IP in gunicorn.output()  # the access log names the client too
-
-
-def test_gunicorn_stops_cleanly_on_sigterm(gunicorn):
-    assert gunicorn.terminate() == 0
-    assert "Traceback" not in gunicorn.output()
+    if hops == "1":
+        assert ips == {CLIENT_IP}  # the forwarded client, not 127.0.0.1
+        assert CLIENT_IP in gunicorn.output()  # the access log names the client too
+    else:
+        assert ips == {"127.0.0.1"}
 
 
 def test_scheduler_heartbeats_reports_healthy_and_stops_on_sigterm(

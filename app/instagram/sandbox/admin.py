@@ -146,6 +146,12 @@ def inspect():
                     "containers": len(st.containers),
                 },
                 "faults": faults.describe(st),
+                "publish_calls": dict(st.publish_calls),
+                "published_containers": {
+                    c.id: c.published_media_id
+                    for c in st.containers.values()
+                    if c.published_media_id and not c.is_carousel_item
+                },
                 "webhooks": list(st.webhook_log),
                 "config": {
                     k: v for k, v in st.config.items() if k not in ("app_secret", "webhook_secret")

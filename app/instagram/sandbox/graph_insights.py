@@ -104,7 +104,7 @@ def account_insights(st: SandboxState, token: Token, node: str) -> dict[str, Any
     args = params()
     metric_type = args.get("metric_type", "total_value")
     breakdown = args.get("breakdown")
-    day = st.day()
+    day = _window_day(st, args)
     seed = st.config["seed"]
     data = []
     for i, name in enumerate(_metric_list(args.get("metric"))):
@@ -126,6 +126,9 @@ def account_insights(st: SandboxState, token: Token, node: str) -> dict[str, Any
         title, allowed = ACCOUNT_METRICS[name]
         if name in DEMOGRAPHICS and not breakdown:
             raise GraphError(100, "(#100) Demographic metrics require a breakdown")
+        if name in DEMOGRAPHICS and not _demographics_qualify(st, node):
+            # Under the follower threshold Instagram answers an empty set, not zeros.
+            continue
         period = "lifetime" if name in DEMOGRAPHICS else "day"
         item: dict[str, Any] = {
             "name": name,
@@ -158,6 +161,28 @@ def account_insights(st: SandboxState, token: Token, node: str) -> dict[str, Any
     return {"data": data}
 
 
+def _window_day(st: SandboxState, args: dict) -> int:
+    # since/until (Unix) pick the day the figures are for; default: the last 24 h.
+    for key, shift in (("until", -1), ("since", 0)):
+        raw = args.get(key)
+        if raw:
+            try:
+                return st.day(float(raw) + shift)
+            except ValueError:
+                raise GraphError(100, f"(#100) Param {key} must be a Unix time") from None
+    return st.day()
+
+
+def _demographics_qualify(st: SandboxState, node: str) -> bool:
+    acc = st.accounts[node]
+    return st.followers_on(acc, st.day()) >= int(st.config.get("demographics_min_followers", 100))
+
+
+def story_reach(st: SandboxState, media) -> int:
+    """Viewers of a Story grow with its age (3 an hour), so insights appear after a while."""
+    return media.reach + int(max(0.0, st.now() - media.timestamp) // 1200)
+
+
 def _follower_count(st: SandboxState, node: str) -> dict[str, Any]:
     # Legacy metric (absent from the current table): new followers per day, 30 days.
     acc = st.accounts[node]
@@ -185,7 +210,8 @@ def media_insights(st: SandboxState, token: Token, node: str) -> dict[str, Any]:
     media = st.media[node]
     if media.is_child:
         raise GraphError(10, "(#10) Insights are not available for carousel children")
-    if media.product_type == "STORY" and media.reach < 5:
+    reach = story_reach(st, media) if media.product_type == "STORY" else media.reach
+    if media.product_type == "STORY" and reach < 5:
         raise GraphError(10, "(#10) Not enough viewers for the media to show insights")
     data = []
     for name in _metric_list(params().get("metric")):
@@ -203,8 +229,8 @@ def media_insights(st: SandboxState, token: Token, node: str) -> dict[str, Any]:
                 f"{name} metric for this media product type.",
             )
         base = {
-            "reach": media.reach,
-            "views": media.views,
+            "reach": reach,
+            "views": max(media.views, reach),
             "likes": media.like_count,
             "saved": media.saved,
             "shares": media.shares,

@@ -131,6 +131,7 @@ def publish(st: SandboxState, token: Token, node: str) -> dict[str, Any]:
     c = st.containers.get(cid)
     if c is None or c.owner != node:
         raise GraphError(24, "The media with id could not be found", subcode=2207006)
+    st.publish_calls[cid] = st.publish_calls.get(cid, 0) + 1
     code = status_code(st, c)
     if code == "EXPIRED":
         raise GraphError(

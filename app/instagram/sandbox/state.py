@@ -29,6 +29,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "refresh_min_age": 24 * 3600,
     "media_fetch_timeout": 10.0,
     "hourly_call_limit": None,  # natural BUC throttling when set (calls / hour)
+    "demographics_min_followers": 100,  # fewer followers: demographics answer an empty set
+    "extra_accounts": 0,  # more empty demo accounts 17841400000001001... (benchmarks)
 }
 
 SCOPES = (
@@ -177,6 +179,8 @@ class SandboxState:
         self.messages: dict[str, Message] = {}
         self.containers: dict[str, Container] = {}
         self.publishes: dict[str, list[float]] = {}
+        # media_publish calls per container id (every call, refused ones included).
+        self.publish_calls: dict[str, int] = {}
         self.subscriptions: dict[str, list[str]] = {}
         self.calls: dict[str, list[float]] = {}
         self.webhook_log: list[dict[str, Any]] = []

@@ -49,4 +49,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from app.web.api import accounts, notifications, openapi, users, workspaces  # noqa: E402, F401
+from app.web.api import (  # noqa: E402, F401
+    accounts,
+    analytics,
+    inbox,
+    media,
+    notifications,
+    openapi,
+    posts,
+    users,
+    workspaces,
+)

@@ -93,7 +93,6 @@ def mark_notification_read(notification_id: str):
     return notification_out(n)
 
 
-
 @bp.post("/notifications/read-all")
 @endpoint(resp=MarkedRead, tags=("notifications",))
 def mark_all_notifications_read():

@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from app.i18n import LANGUAGE_NAMES, valid_timezone
@@ -25,23 +26,27 @@ class WorkspaceForm(FlaskForm):
     timezone = StringField(
         _l("Timezone"), validators=[required(), max_length(64), _timezone]
     )
+    require_approval = BooleanField(_l("Posts by editors need an owner's approval"))
 
 
 class ApiTokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[required(), max_length(120)])
     access = SelectField(
         _l("Access"),
-        choices=[("read_write", _l("Read and write")), ("read_only", _l("Read only"))],
+        choices=[
+            SelectChoice("read_write", _l("Read and write")),
+            SelectChoice("read_only", _l("Read only")),
+        ],
         default="read_write",
     )
     expires = SelectField(
         _l("Expires"),
         choices=[
-            ("0", _l("Never")),
-            ("7", _l("In 7 days")),
-            ("30", _l("In 30 days")),
-            ("90", _l("In 90 days")),
-            ("365", _l("In a year")),
+            SelectChoice("0", _l("Never")),
+            SelectChoice("7", _l("In 7 days")),
+            SelectChoice("30", _l("In 30 days")),
+            SelectChoice("90", _l("In 90 days")),
+            SelectChoice("365", _l("In a year")),
         ],
         default="90",
     )

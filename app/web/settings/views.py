@@ -49,6 +49,7 @@ def workspace():
         if form.validate_on_submit():
             try:
                 update_workspace(ws, name=form.name.data, timezone=(form.timezone.data or "").strip())
+                ws.require_approval = bool(form.require_approval.data)
             except UserError as e:
                 flash(user_error(e.code), "danger")
             else:

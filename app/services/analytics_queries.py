@@ -1,0 +1,210 @@
+"""Reading analytics for pages, exports and the API (always scoped to one workspace)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    AccountInsightDay,
+    AudienceBreakdown,
+    FollowerSnapshot,
+    InstagramAccount,
+    MediaInsight,
+    Post,
+)
+from app.models.analytics import ACCOUNT_METRIC_COLUMNS, SnapshotStatus
+from app.services.analytics_parse import AUDIENCE_DIMENSIONS
+from app.services.workspaces import scoped
+
+RANGES = (30, 90, 365, 729)
+POST_SORTS = ("posted_at", "reach", "views", "likes", "comments", "saved", "shares",
+              "total_interactions", "engagement_rate")
+PRODUCT_TYPES = ("FEED", "REELS", "STORY")
+
+
+@dataclass
+class Point:
+    """One day of a follower series; None = no figure (missing or not tracked yet)."""
+
+    day: date
+    followers: int | None
+    follows: int | None
+    media_count: int | None
+    net_change: int | None
+    missing: bool
+
+
+def account_ids(session: Session, workspace_id: int, account_id: int | None = None) -> list[int]:
+    """The workspace's account ids, or just `account_id` when it is one of them."""
+    stmt = scoped(InstagramAccount, workspace_id).with_only_columns(InstagramAccount.id)
+    if account_id is not None:
+        stmt = stmt.where(InstagramAccount.id == account_id)
+    return list(session.scalars(stmt.order_by(InstagramAccount.id)))
+
+
+def days_between(start: date, end: date) -> list[date]:
+    """Every day from start to end inclusive (empty when start is after end)."""
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def follower_series(session: Session, workspace_id: int, ids: list[int], start: date,
+                    end: date) -> list[Point]:
+    """Followers per day, summed over accounts; a day any tracked account missed is a gap."""
+    if not ids or start > end:
+        return []
+    rows = session.execute(
+        select(FollowerSnapshot.account_id, FollowerSnapshot.day, FollowerSnapshot.status,
+               FollowerSnapshot.followers_count, FollowerSnapshot.follows_count,
+               FollowerSnapshot.media_count)
+        .where(FollowerSnapshot.workspace_id == workspace_id,
+               FollowerSnapshot.account_id.in_(ids),
+               FollowerSnapshot.day >= start - timedelta(days=1),
+               FollowerSnapshot.day <= end)
+    ).all()
+    first = dict(session.execute(
+        select(FollowerSnapshot.account_id, func.min(FollowerSnapshot.day))
+        .where(FollowerSnapshot.workspace_id == workspace_id,
+               FollowerSnapshot.account_id.in_(ids))
+        .group_by(FollowerSnapshot.account_id)
+    ).all())
+    by_day: dict[date, dict[int, tuple]] = {}
+    for acc, day, status, followers, follows, media in rows:
+        if status == SnapshotStatus.TAKEN.value and followers is not None:
+            by_day.setdefault(day, {})[acc] = (followers, follows, media)
+
+    def totals(day: date) -> tuple[tuple | None, bool]:
+        tracked = [a for a in ids if a in first and first[a] <= day]
+        if not tracked:
+            return None, False
+        got = by_day.get(day, {})
+        if any(a not in got for a in tracked):
+            return None, True
+        return tuple(sum(v[i] or 0 for v in got.values()) for i in range(3)), False
+
+    points = []
+    previous, _ = totals(start - timedelta(days=1))
+    for day in days_between(start, end):
+        current, missing = totals(day)
+        change = current[0] - previous[0] if current and previous else None
+        points.append(Point(day, *(current or (None, None, None)), change, missing))
+        previous = current
+    return points
+
+
+def overview(series: list[Point]) -> dict:
+    """Followers now and the change over 1, 7 and 30 days (None when a day is unknown)."""
+    known = [p for p in series if p.followers is not None]
+    if not known:
+        return {"followers": None, "change_1": None, "change_7": None, "change_30": None}
+    last = known[-1]
+    by_day = {p.day: p.followers for p in series}
+    out = {"followers": last.followers, "as_of": last.day}
+    for n in (1, 7, 30):
+        before = by_day.get(last.day - timedelta(days=n))
+        out[f"change_{n}"] = last.followers - before if before is not None else None
+    return out
+
+
+def insight_days(session: Session, workspace_id: int, ids: list[int], start: date,
+                 end: date) -> list[dict]:
+    """Account insights per day summed over accounts; a metric nobody has is None."""
+    if not ids or start > end:
+        return []
+    cols = [getattr(AccountInsightDay, c) for c in ACCOUNT_METRIC_COLUMNS]
+    rows = session.execute(
+        select(AccountInsightDay.day, *[func.sum(c) for c in cols])
+        .where(AccountInsightDay.workspace_id == workspace_id,
+               AccountInsightDay.account_id.in_(ids),
+               AccountInsightDay.day >= start, AccountInsightDay.day <= end)
+        .group_by(AccountInsightDay.day)
+    ).all()
+    found = {r[0]: r[1:] for r in rows}
+    out = []
+    for day in days_between(start, end):
+        values = found.get(day)
+        out.append({"day": day, **{
+            c: (int(values[i]) if values and values[i] is not None else None)
+            for i, c in enumerate(ACCOUNT_METRIC_COLUMNS)
+        }})
+    return out
+
+
+def insight_totals(days: list[dict]) -> dict[str, int | None]:
+    """Each metric summed over the days that have it (None when no day has it)."""
+    out = {}
+    for c in ACCOUNT_METRIC_COLUMNS:
+        values = [d[c] for d in days if d[c] is not None]
+        out[c] = sum(values) if values else None
+    return out
+
+
+@dataclass
+class PostFilter:
+    start: datetime | None = None
+    end: datetime | None = None
+    product: str | None = None
+    sort: str = "posted_at"
+    descending: bool = True
+
+
+def post_performance(session: Session, workspace_id: int, ids: list[int], flt: PostFilter,
+                     *, limit: int = 100, offset: int = 0, after_id: int | None = None):
+    """(MediaInsight, username, Kezek post id or None) rows, filtered and sorted."""
+    if not ids:
+        return []
+    stmt = (
+        select(MediaInsight, InstagramAccount.username)
+        .join(InstagramAccount, InstagramAccount.id == MediaInsight.account_id)
+        .where(MediaInsight.workspace_id == workspace_id, MediaInsight.account_id.in_(ids))
+    )
+    if flt.start is not None:
+        stmt = stmt.where(MediaInsight.posted_at >= flt.start)
+    if flt.end is not None:
+        stmt = stmt.where(MediaInsight.posted_at < flt.end)
+    if flt.product in PRODUCT_TYPES:
+        stmt = stmt.where(MediaInsight.media_product_type == flt.product)
+    if after_id is not None:
+        stmt = stmt.where(MediaInsight.id > after_id)
+        order = [MediaInsight.id]
+    else:
+        col = getattr(MediaInsight, flt.sort if flt.sort in POST_SORTS else "posted_at")
+        # NULLs last in both directions (MariaDB has no NULLS LAST).
+        order = [col.is_(None), col.desc() if flt.descending else col.asc(),
+                 MediaInsight.id.desc()]
+    rows = session.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
+    posts = kezek_posts(session, workspace_id, [r[0].ig_media_id for r in rows])
+    return [(m, username, posts.get(m.ig_media_id)) for m, username in rows]
+
+
+def kezek_posts(session: Session, workspace_id: int, media_ids: list[str]) -> dict[str, int]:
+    """{Instagram media id: Kezek post id} for media published through Kezek."""
+    if not media_ids:
+        return {}
+    return dict(session.execute(
+        select(Post.ig_media_id, Post.id)
+        .where(Post.workspace_id == workspace_id, Post.ig_media_id.in_(media_ids))
+    ).all())
+
+
+def best_posts(session: Session, workspace_id: int, ids: list[int], since: datetime,
+               limit: int = 5):
+    """The best posts published since `since`, by interactions."""
+    flt = PostFilter(start=since, sort="total_interactions")
+    return post_performance(session, workspace_id, ids, flt, limit=limit)
+
+
+def audience(session: Session, workspace_id: int, account_id: int) -> dict[str, AudienceBreakdown
+                                                                          | None]:
+    """The newest demographics per dimension (None = never collected yet)."""
+    rows = {
+        r.dimension: r
+        for r in session.scalars(
+            scoped(AudienceBreakdown, workspace_id).where(
+                AudienceBreakdown.account_id == account_id)
+        )
+    }
+    return {d: rows.get(d) for d in AUDIENCE_DIMENSIONS}
