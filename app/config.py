@@ -98,7 +98,8 @@ class Settings:
     MEDIA_MAX_VIDEO_BYTES: int = 300 * 1024 * 1024
     MEDIA_MAX_PIXELS: int = 60_000_000
     MEDIA_KEEP_PUBLISHED: bool = True
-    MEDIA_UNUSED_TTL_SECONDS: int = 2 * 60 * 60
+    # 0: UPLOAD_ORPHAN_HOURS (the retention policy's period for unattached uploads).
+    MEDIA_UNUSED_TTL_SECONDS: int = 0
     MEDIA_CHECK_TIMEOUT_SECONDS: int = 5
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_WINDOW_SECONDS: int = 900
@@ -150,6 +151,23 @@ class Settings:
     YANDEX_OAUTH_URL: str = "https://oauth.yandex.ru"
     YANDEX_LOGIN_URL: str = "https://login.yandex.ru"
     SIGNIN_TIMEOUT_SECONDS: int = 10
+    # Privacy: the operator named on /privacy and /terms, and every retention period (one
+    # place; INBOX_RETENTION_DAYS above belongs to the same policy).
+    OPERATOR_NAME: str = ""
+    OPERATOR_CONTACT_EMAIL: str = ""
+    OPERATOR_COUNTRY: str = ""
+    OPERATOR_HOSTING_LOCATION: str = ""
+    TERMS_TEXT: str = ""
+    TERMS_FILE: str = ""
+    SIGNED_REQUEST_MAX_AGE_SECONDS: int = 86400
+    FOLLOWER_SNAPSHOT_RETENTION_DAYS: int = 729
+    PROFILE_SNAPSHOT_RETENTION_DAYS: int = 30
+    AUDIT_LOG_RETENTION_DAYS: int = 30
+    DEAD_TOKEN_RETENTION_DAYS: int = 30
+    DELETED_ACCOUNT_GRACE_DAYS: int = 30
+    DELETION_RECORD_RETENTION_DAYS: int = 90
+    UPLOAD_ORPHAN_HOURS: int = 2
+    EXPORT_RETENTION_HOURS: int = 24
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -162,6 +180,12 @@ class Settings:
 
 
 SECRETS = ("SECRET_KEY", "TOKEN_ENCRYPTION_KEYS")
+RETENTION_SETTINGS = (
+    "INBOX_RETENTION_DAYS", "FOLLOWER_SNAPSHOT_RETENTION_DAYS", "PROFILE_SNAPSHOT_RETENTION_DAYS",
+    "AUDIT_LOG_RETENTION_DAYS", "DEAD_TOKEN_RETENTION_DAYS", "DELETED_ACCOUNT_GRACE_DAYS",
+    "DELETION_RECORD_RETENTION_DAYS", "UPLOAD_ORPHAN_HOURS", "EXPORT_RETENTION_HOURS",
+    "SIGNED_REQUEST_MAX_AGE_SECONDS",
+)
 
 
 def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -225,6 +249,11 @@ def _validate(s: Settings) -> None:
     for name in ("MEDIA_MAX_IMAGE_BYTES", "MEDIA_MAX_VIDEO_BYTES", "MEDIA_MAX_PIXELS"):
         if getattr(s, name) < 1:
             raise ConfigError(name, "must be a positive number")
+    for name in RETENTION_SETTINGS:
+        if getattr(s, name) < 1:
+            raise ConfigError(name, "must be a positive number")
+    if not s.MEDIA_UNUSED_TTL_SECONDS:
+        s.MEDIA_UNUSED_TTL_SECONDS = s.UPLOAD_ORPHAN_HOURS * 3600
     if not 0 <= s.ANALYTICS_SNAPSHOT_HOUR <= 23:
         raise ConfigError("ANALYTICS_SNAPSHOT_HOUR", "must be an hour from 0 to 23")
     if s.API_RATE_LIMIT_PER_MINUTE < 1:

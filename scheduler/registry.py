@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scheduler import analytics_jobs, delivery, inbox_jobs, jobs, media_jobs
+from scheduler import analytics_jobs, delivery, inbox_jobs, jobs, media_jobs, privacy_jobs
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,6 @@ def job_specs(settings) -> list[JobSpec]:
             {"seconds": settings.INBOX_PROCESS_SECONDS},
         ),
         JobSpec("sync_inbox", inbox_jobs.sync_inbox, "interval", {"seconds": 60}),
-        JobSpec("purge_inbox", inbox_jobs.purge_inbox, "interval", {"hours": 24}),
         JobSpec("publish_due", jobs.publish_due, "interval", {"seconds": 1}),
         JobSpec("fill_post_permalinks", jobs.fill_post_permalinks, "interval", {"seconds": 15}),
         JobSpec(
@@ -40,5 +39,8 @@ def job_specs(settings) -> list[JobSpec]:
             "analytics_snapshots", analytics_jobs.analytics_snapshots, "interval", {"seconds": 60}
         ),
         JobSpec("analytics_collect", analytics_jobs.analytics_collect, "interval", {"minutes": 5}),
-        JobSpec("analytics_purge", analytics_jobs.analytics_purge, "interval", {"hours": 6}),
+        # Inbox and analytics retention run inside the one daily privacy retention job.
+        JobSpec("deletion_requests", privacy_jobs.deletion_requests, "interval", {"seconds": 60}),
+        JobSpec("data_exports", privacy_jobs.data_exports, "interval", {"seconds": 5}),
+        JobSpec("retention", privacy_jobs.retention, "interval", {"hours": 24}),
     ]

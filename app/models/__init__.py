@@ -11,9 +11,9 @@ from app.models.analytics import (
 )
 from app.models.api_token import ApiToken
 from app.models.base import Base, UTCDateTime, WorkspaceOwned, utcnow
+from app.models.delivery import Channel, NotificationDelivery, NotificationPreference, NotifyEvent
 from app.models.identity import Identity
 from app.models.invitation import Invitation
-from app.models.delivery import Channel, NotificationDelivery, NotificationPreference, NotifyEvent
 from app.models.inbox import (
     InboxAction,
     InboxComment,
@@ -27,6 +27,7 @@ from app.models.inbox import (
 from app.models.media import MediaItem, MediaKind, MediaState
 from app.models.notification import Notification
 from app.models.post import Post, PostLog, PostMedia, PostStatus, PostType
+from app.models.privacy import DeletionRequest, ExportJob, RetentionRun
 from app.models.snippet import Snippet, SnippetKind
 from app.models.system import AuditLog, LoginAttempt, WorkerHeartbeat
 from app.models.user import AuthSession, Membership, Role, User, Workspace
@@ -62,6 +63,9 @@ __all__ = [
     "InstagramMedia",
     "ApiToken",
     "AuditLog",
+    "DeletionRequest",
+    "ExportJob",
+    "RetentionRun",
     "AuthSession",
     "Base",
     "LoginAttempt",

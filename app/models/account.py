@@ -16,6 +16,8 @@ class AccountStatus(StrEnum):
 
     ACTIVE = "active"
     RECONNECT = "reconnect_needed"
+    # Deauthorized on Instagram: token deleted, data deleted after the grace period.
+    DISCONNECTED = "disconnected"
 
 
 class InstagramAccount(WorkspaceOwned, Timestamped, Base):

@@ -124,10 +124,15 @@ def release(session: Session, account_id: int, owner: str) -> None:
     )
 
 
-def purge_old(session: Session, now: datetime | None = None) -> dict[str, int]:
+def purge_old(session: Session, now: datetime | None = None, settings=None) -> dict[str, int]:
     """Delete follower snapshots and account insights 729 days old or older, profile
-    snapshots 30 days old or older (days counted in each workspace's timezone)."""
+    snapshots 30 days old or older (days counted in each workspace's timezone).
+
+    With `settings` (the privacy retention job) the periods are
+    FOLLOWER_SNAPSHOT_RETENTION_DAYS and PROFILE_SNAPSHOT_RETENTION_DAYS."""
     now = now or utcnow()
+    follower_days = getattr(settings, "FOLLOWER_SNAPSHOT_RETENTION_DAYS", FOLLOWER_RETENTION_DAYS)
+    profile_days = getattr(settings, "PROFILE_SNAPSHOT_RETENTION_DAYS", PROFILE_RETENTION_DAYS)
     by_zone: dict[str, list[int]] = {}
     for ws_id, tz_name in session.execute(select(Workspace.id, Workspace.timezone)):
         by_zone.setdefault(tz_name or "UTC", []).append(ws_id)
@@ -135,9 +140,9 @@ def purge_old(session: Session, now: datetime | None = None) -> dict[str, int]:
     for tz_name, ids in by_zone.items():
         today = local_day(tz_name, now)
         for name, model, keep in (
-            ("follower_snapshots", FollowerSnapshot, FOLLOWER_RETENTION_DAYS),
-            ("account_insights", AccountInsightDay, FOLLOWER_RETENTION_DAYS),
-            ("profile_snapshots", ProfileSnapshot, PROFILE_RETENTION_DAYS),
+            ("follower_snapshots", FollowerSnapshot, follower_days),
+            ("account_insights", AccountInsightDay, follower_days),
+            ("profile_snapshots", ProfileSnapshot, profile_days),
         ):
             result = session.execute(
                 delete(model)

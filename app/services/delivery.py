@@ -44,6 +44,7 @@ EVENT_KINDS: dict[str, frozenset[str]] = {
 KNOWN_KINDS = frozenset().union(*EVENT_KINDS.values())
 DEFAULT_EVENTS = [NotifyEvent.FAILURE.value, NotifyEvent.RECONNECT.value]
 WINDOW = timedelta(days=1)
+SCAN_LIMIT = 1000
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 4
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
@@ -145,14 +146,15 @@ def claim_pending(session: Session, now: datetime | None = None, limit: int = 10
     }
     if not prefs or len(claimed) >= limit:
         return claimed
+    # The newest ones (so a flood of old rows never hides new ones), then oldest first.
     rows = list(
         session.scalars(
             select(Notification)
             .where(Notification.created_at >= now - WINDOW, Notification.kind.in_(KNOWN_KINDS))
-            .order_by(Notification.id)
-            .limit(500)
+            .order_by(Notification.id.desc())
+            .limit(SCAN_LIMIT)
         )
-    )
+    )[::-1]
     if not rows:
         return claimed
     ids = [n.id for n in rows]

@@ -157,9 +157,7 @@ def unlink(session: Session, user: User, identity_id: int, ip: str) -> Identity:
         raise IdentityError("identity_not_found")
     detail = {"method": identity.provider}
     if sign_in_methods(session, user) <= 1:
-        audit.record(
-            session, "identity_unlink", user=user, ip=ip, result="refused", detail=detail
-        )
+        audit.record(session, "identity_unlink", user=user, ip=ip, result="refused", detail=detail)
         raise IdentityError("last_method")
     session.delete(identity)
     session.flush()

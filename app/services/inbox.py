@@ -79,7 +79,11 @@ def touch(thread: InboxThread, at: datetime, preview: str | None, *, unread: boo
 
 
 def apply_comment(
-    session: Session, account: InstagramAccount, ev: CommentEvent, *, unread: bool = True,
+    session: Session,
+    account: InstagramAccount,
+    ev: CommentEvent,
+    *,
+    unread: bool = True,
     hidden: bool | None = None,
 ) -> InboxComment | None:
     """Store a comment once; a reply before its parent makes the thread wait for it."""
@@ -125,7 +129,11 @@ def _message_defaults(account, thread, at) -> dict:
 
 
 def apply_messaging(
-    session: Session, account: InstagramAccount, ev: MessagingEvent, *, unread: bool = True,
+    session: Session,
+    account: InstagramAccount,
+    ev: MessagingEvent,
+    *,
+    unread: bool = True,
     username: str | None = None,
 ) -> InboxMessage | None:
     """Apply one messaging event: messages and echoes once by `mid`, then edits and reactions."""

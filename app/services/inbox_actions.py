@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -21,25 +19,20 @@ from app.models import (
 from app.services.accounts import handle_error
 from app.services.crypto import TokenCryptoError
 from app.services.inbox import get_or_create, thread_for, touch
+from app.services.inbox_rules import (  # noqa: F401 - re-exported for the views and API
+    PRIVATE_REPLY_WINDOW,
+    InboxRuleError,
+    Window,
+    check_text,
+    dm_window,
+    private_reply_state,
+)
 from app.services.instagram import read_token
 
 log = logging.getLogger(__name__)
 
-DM_WINDOW = timedelta(hours=24)
-HUMAN_AGENT_WINDOW = timedelta(days=7)
-PRIVATE_REPLY_WINDOW = timedelta(days=7)
-COMMENT_MAX_CHARS = 2200
-DM_MAX_BYTES = 1000
 # Graph subcodes the Send API answers for its own rules (messaging window, one reply).
 SUBCODE_KEYS = {2534022: "window_closed", 2534023: "private_reply_used"}
-
-
-class InboxRuleError(Exception):
-    """The action breaks one of Instagram's rules and was not sent; `code` names which."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 class InboxSendError(Exception):
@@ -49,54 +42,6 @@ class InboxSendError(Exception):
         super().__init__(action.error_key)
         self.action = action
         self.error = error
-
-
-@dataclass(frozen=True)
-class Window:
-    """Whether a DM reply may be sent now, until when, and whether it needs the tag."""
-
-    open: bool
-    closes_at: datetime | None
-    human_agent: bool = False
-
-
-def dm_window(thread: InboxThread, settings, now: datetime | None = None) -> Window:
-    """The 24-hour window (or the 7-day human-agent one when the operator enabled it)."""
-    now = now or utcnow()
-    last = thread.last_customer_message_at
-    if last is None:
-        return Window(False, None)
-    if now < last + DM_WINDOW:
-        return Window(True, last + DM_WINDOW)
-    if settings.INBOX_HUMAN_AGENT_TAG and now < last + HUMAN_AGENT_WINDOW:
-        return Window(True, last + HUMAN_AGENT_WINDOW, human_agent=True)
-    return Window(False, last + DM_WINDOW)
-
-
-def private_reply_state(comment: InboxComment, now: datetime | None = None) -> str:
-    """`available`, or why not: `used`, `expired`, `own`, `deleted`."""
-    now = now or utcnow()
-    if comment.is_own or not comment.received:
-        return "own"
-    if comment.deleted_at is not None:
-        return "deleted"
-    if comment.private_replied_at is not None:
-        return "used"
-    if now > comment.created_at + PRIVATE_REPLY_WINDOW:
-        return "expired"
-    return "available"
-
-
-def check_text(text: str, *, dm: bool) -> str:
-    """Trimmed text within Instagram's limits, else InboxRuleError."""
-    text = (text or "").strip()
-    if not text:
-        raise InboxRuleError("text_empty")
-    if dm and len(text.encode("utf-8")) > DM_MAX_BYTES:
-        raise InboxRuleError("text_too_long")
-    if not dm and len(text) > COMMENT_MAX_CHARS:
-        raise InboxRuleError("text_too_long")
-    return text
 
 
 def _token(settings, session, account: InstagramAccount) -> str:
@@ -113,7 +58,10 @@ def _failed(session, thread, kind, error, *, user, comment=None, text=None, acti
     handle_error(session, session.get(InstagramAccount, thread.account_id), error)
     if action is None:
         action = InboxAction(
-            workspace_id=thread.workspace_id, thread_id=thread.id, kind=kind, text=text,
+            workspace_id=thread.workspace_id,
+            thread_id=thread.id,
+            kind=kind,
+            text=text,
             comment_id=comment.id if comment is not None else None,
         )
         session.add(action)
@@ -132,8 +80,16 @@ def _done(session, action: InboxAction | None) -> None:
         session.flush()
 
 
-def reply_to_comment(session, settings, client: InstagramClient, comment: InboxComment,
-                     text: str, *, user=None, action=None) -> InboxComment:
+def reply_to_comment(
+    session,
+    settings,
+    client: InstagramClient,
+    comment: InboxComment,
+    text: str,
+    *,
+    user=None,
+    action=None,
+) -> InboxComment:
     """Reply publicly as the account; the reply is stored once Instagram gave its id."""
     text = check_text(text, dm=False)
     thread = session.get(InboxThread, comment.thread_id)
@@ -145,11 +101,14 @@ def reply_to_comment(session, settings, client: InstagramClient, comment: InboxC
             _token(settings, session, account), comment.ig_comment_id, message=text
         )
     except InstagramError as e:
-        raise _failed(session, thread, "reply", e, user=user, comment=comment, text=text,
-                      action=action) from e
+        raise _failed(
+            session, thread, "reply", e, user=user, comment=comment, text=text, action=action
+        ) from e
     now = utcnow()
     reply, _ = get_or_create(
-        session, InboxComment, {"account_id": account.id, "ig_comment_id": new_id},
+        session,
+        InboxComment,
+        {"account_id": account.id, "ig_comment_id": new_id},
         {"workspace_id": account.workspace_id, "thread_id": thread.id},
     )
     reply.received = True
@@ -167,8 +126,16 @@ def reply_to_comment(session, settings, client: InstagramClient, comment: InboxC
     return reply
 
 
-def set_hidden(session, settings, client: InstagramClient, comment: InboxComment,
-               hidden: bool, *, user=None, action=None) -> None:
+def set_hidden(
+    session,
+    settings,
+    client: InstagramClient,
+    comment: InboxComment,
+    hidden: bool,
+    *,
+    user=None,
+    action=None,
+) -> None:
     """Hide or unhide a comment on Instagram, then here."""
     thread = session.get(InboxThread, comment.thread_id)
     account = session.get(InstagramAccount, comment.account_id)
@@ -181,14 +148,22 @@ def set_hidden(session, settings, client: InstagramClient, comment: InboxComment
             _token(settings, session, account), comment.ig_comment_id, hidden=hidden
         )
     except InstagramError as e:
-        raise _failed(session, thread, "hide" if hidden else "unhide", e, user=user,
-                      comment=comment, action=action) from e
+        raise _failed(
+            session,
+            thread,
+            "hide" if hidden else "unhide",
+            e,
+            user=user,
+            comment=comment,
+            action=action,
+        ) from e
     comment.hidden = hidden
     _done(session, action)
 
 
-def delete_comment(session, settings, client: InstagramClient, comment: InboxComment, *,
-                   user=None, action=None) -> None:
+def delete_comment(
+    session, settings, client: InstagramClient, comment: InboxComment, *, user=None, action=None
+) -> None:
     """Delete a comment (and, on Instagram, its replies); kept here marked deleted."""
     thread = session.get(InboxThread, comment.thread_id)
     account = session.get(InstagramAccount, comment.account_id)
@@ -198,8 +173,9 @@ def delete_comment(session, settings, client: InstagramClient, comment: InboxCom
         client.delete_comment(_token(settings, session, account), comment.ig_comment_id)
     except InstagramError as e:
         if e.kind is not ErrorKind.BAD_INPUT or e.code != 100:
-            raise _failed(session, thread, "delete", e, user=user, comment=comment,
-                          action=action) from e
+            raise _failed(
+                session, thread, "delete", e, user=user, comment=comment, action=action
+            ) from e
         # Already gone on Instagram: deleting it here is what the user wanted.
     now = utcnow()
     comment.deleted_at = now
@@ -209,8 +185,16 @@ def delete_comment(session, settings, client: InstagramClient, comment: InboxCom
     _done(session, action)
 
 
-def private_reply(session, settings, client: InstagramClient, comment: InboxComment,
-                  text: str, *, user=None, action=None) -> InboxMessage:
+def private_reply(
+    session,
+    settings,
+    client: InstagramClient,
+    comment: InboxComment,
+    text: str,
+    *,
+    user=None,
+    action=None,
+) -> InboxMessage:
     """Send the one DM Instagram allows to a commenter within 7 days of the comment."""
     text = check_text(text, dm=True)
     state = private_reply_state(comment)
@@ -223,8 +207,16 @@ def private_reply(session, settings, client: InstagramClient, comment: InboxComm
             _token(settings, session, account), comment_id=comment.ig_comment_id, text=text
         )
     except InstagramError as e:
-        raise _failed(session, thread, "private_reply", e, user=user, comment=comment,
-                      text=text, action=action) from e
+        raise _failed(
+            session,
+            thread,
+            "private_reply",
+            e,
+            user=user,
+            comment=comment,
+            text=text,
+            action=action,
+        ) from e
     now = utcnow()
     comment.private_replied_at = now
     comment.private_reply_mid = result.message_id
@@ -237,8 +229,17 @@ def private_reply(session, settings, client: InstagramClient, comment: InboxComm
     return msg
 
 
-def send_message(session, settings, client: InstagramClient, thread: InboxThread, text: str,
-                 *, user=None, image_url: str | None = None, action=None) -> InboxMessage:
+def send_message(
+    session,
+    settings,
+    client: InstagramClient,
+    thread: InboxThread,
+    text: str,
+    *,
+    user=None,
+    image_url: str | None = None,
+    action=None,
+) -> InboxMessage:
     """Reply in a conversation inside the messaging window (text, or an image by URL)."""
     text = check_text(text, dm=True) if text or not image_url else ""
     window = dm_window(thread, settings)
@@ -254,13 +255,16 @@ def send_message(session, settings, client: InstagramClient, thread: InboxThread
             msg.attachments = [{"type": "image", "url": image_url}]
         if text:
             result = client.send_text(
-                token, recipient_id=thread.thread_key, text=text,
+                token,
+                recipient_id=thread.thread_key,
+                text=text,
                 human_agent=window.human_agent,
             )
             msg = _store_sent(session, account, thread, result.message_id, text, user, utcnow())
     except InstagramError as e:
-        raise _failed(session, thread, "message", e, user=user, text=text or None,
-                      action=action) from e
+        raise _failed(
+            session, thread, "message", e, user=user, text=text or None, action=action
+        ) from e
     _done(session, action)
     return msg
 
@@ -268,9 +272,15 @@ def send_message(session, settings, client: InstagramClient, thread: InboxThread
 def _store_sent(session, account, thread, mid, text, user, now) -> InboxMessage:
     """Store a sent DM by its mid (its echo may have been processed first)."""
     msg, _ = get_or_create(
-        session, InboxMessage, {"account_id": account.id, "mid": mid},
-        {"workspace_id": account.workspace_id, "thread_id": thread.id, "sent_at": now,
-         "received": False},
+        session,
+        InboxMessage,
+        {"account_id": account.id, "mid": mid},
+        {
+            "workspace_id": account.workspace_id,
+            "thread_id": thread.id,
+            "sent_at": now,
+            "received": False,
+        },
     )
     if not msg.received:
         msg.received = True

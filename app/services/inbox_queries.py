@@ -111,11 +111,14 @@ def list_threads(
 
 def unread_threads(session: Session, workspace_id: int) -> int:
     """How many threads of the workspace have unread items."""
-    return session.scalar(
-        select(func.count(InboxThread.id)).where(
-            InboxThread.workspace_id == workspace_id, InboxThread.unread_count > 0
+    return (
+        session.scalar(
+            select(func.count(InboxThread.id)).where(
+                InboxThread.workspace_id == workspace_id, InboxThread.unread_count > 0
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def accounts_of(session: Session, workspace_id: int) -> dict[int, InstagramAccount]:

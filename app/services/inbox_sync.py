@@ -238,16 +238,23 @@ def _store_message(session, account, node, conversation_id, unread) -> int:
     if not node.get("id") or not sender.get("id"):
         return 0
     atts = [
-        {"type": str(a.get("type") or ("image" if a.get("image_data") else "file"))[:32],
-         "url": a.get("url") or (a.get("image_data") or {}).get("url")}
+        {
+            "type": str(a.get("type") or ("image" if a.get("image_data") else "file"))[:32],
+            "url": a.get("url") or (a.get("image_data") or {}).get("url"),
+        }
         for a in ((node.get("attachments") or {}).get("data") or [])
         if isinstance(a, dict)
     ]
     outgoing = str(sender.get("id")) == account.ig_user_id
     ev = MessagingEvent(
-        kind="message", sender_id=str(sender["id"]), recipient_id=str(to.get("id") or ""),
-        at=_parse_time(node.get("created_time")), mid=str(node["id"]),
-        text=node.get("message") or None, attachments=atts, is_echo=outgoing,
+        kind="message",
+        sender_id=str(sender["id"]),
+        recipient_id=str(to.get("id") or ""),
+        at=_parse_time(node.get("created_time")),
+        mid=str(node["id"]),
+        text=node.get("message") or None,
+        attachments=atts,
+        is_echo=outgoing,
     )
     customer_name = (to if outgoing else sender).get("username")
     msg = apply_messaging(session, account, ev, unread=unread, username=customer_name)
@@ -269,10 +276,12 @@ def purge_expired(session: Session, settings, now=None) -> dict:
         "threads": session.scalar(select(func.count()).select_from(old.subquery())) or 0,
         "comments": session.scalar(
             select(func.count(InboxComment.id)).where(InboxComment.thread_id.in_(old))
-        ) or 0,
+        )
+        or 0,
         "messages": session.scalar(
             select(func.count(InboxMessage.id)).where(InboxMessage.thread_id.in_(old))
-        ) or 0,
+        )
+        or 0,
     }
     if counts["threads"]:
         # Children first: SQLite enforces ON DELETE CASCADE only with its pragma on.

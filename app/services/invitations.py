@@ -61,7 +61,11 @@ def create(
     session.add(inv)
     session.flush()
     audit.record(
-        session, "invitation_create", user=inviter, workspace_id=workspace_id, ip=ip,
+        session,
+        "invitation_create",
+        user=inviter,
+        workspace_id=workspace_id,
+        ip=ip,
         detail={"invitation": inv.id, "role": role},
     )
     return inv, token
@@ -83,7 +87,11 @@ def pending(session: Session, workspace_id: int, now: datetime | None = None) ->
 def revoke(session: Session, inv: Invitation, actor: User, ip: str) -> None:
     """Delete an invitation so its link no longer works."""
     audit.record(
-        session, "invitation_revoke", user=actor, workspace_id=inv.workspace_id, ip=ip,
+        session,
+        "invitation_revoke",
+        user=actor,
+        workspace_id=inv.workspace_id,
+        ip=ip,
         detail={"invitation": inv.id},
     )
     session.delete(inv)
@@ -131,7 +139,11 @@ def _join(session: Session, inv: Invitation, user: User, ip: str, method: str) -
         member.role = inv.role
     session.flush()
     audit.record(
-        session, "invitation_accept", user=user, workspace_id=inv.workspace_id, ip=ip,
+        session,
+        "invitation_accept",
+        user=user,
+        workspace_id=inv.workspace_id,
+        ip=ip,
         detail={"invitation": inv.id, "role": inv.role, "method": method},
     )
 

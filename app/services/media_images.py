@@ -6,7 +6,6 @@ import io
 import logging
 import os
 import struct
-import warnings
 from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -68,24 +67,32 @@ def _ends_cleanly(path: Path, kind: str) -> bool:
 
 
 def open_checked(path: Path, kind: str, max_pixels: int) -> Image.Image:
-    """Open and fully decode an image, refusing bombs, damage and foreign formats."""
+    """Open and fully decode an image, refusing bombs, damage and foreign formats.
+
+    Pillow's own decompression-bomb guard stays on (it refuses anything over twice
+    Image.MAX_IMAGE_PIXELS while reading the header); MEDIA_MAX_PIXELS is checked on the
+    header too, before any pixel is decoded.
+    """
     if kind == "heif" and not HEIF_SUPPORTED:
         raise MediaError("heic_unsupported")
-    Image.MAX_IMAGE_PIXELS = max_pixels  # Pillow's decompression-bomb guard, on
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            img = Image.open(path, formats=[PILLOW_FORMATS[kind], "MPO"])
-            if img.width * img.height > max_pixels:
-                raise MediaError("too_many_pixels", limit=max_pixels // 1_000_000)
-            img.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise MediaError("too_many_pixels", limit=max_pixels // 1_000_000) from exc
-        except (UnidentifiedImageError, SyntaxError, ValueError) as exc:
-            raise MediaError("unsupported") from exc
-        except OSError as exc:  # truncated or corrupt data
-            raise MediaError("damaged") from exc
+    try:
+        img = Image.open(path, formats=[PILLOW_FORMATS[kind], "MPO"])
+        if img.width * img.height > max_pixels:
+            img.close()
+            raise MediaError("too_many_pixels", limit=max_pixels // 1_000_000)
+        img.info["original_size"] = img.size
+        if img.format in ("JPEG", "MPO"):
+            # Decode at the smallest scale still 1440 px both ways (so also once rotated).
+            img.draft("RGB", (MAX_WIDTH, MAX_WIDTH))
+        img.load()
+    except Image.DecompressionBombError as exc:
+        raise MediaError("too_many_pixels", limit=max_pixels // 1_000_000) from exc
+    except (UnidentifiedImageError, SyntaxError, ValueError) as exc:
+        raise MediaError("unsupported") from exc
+    except OSError as exc:  # truncated or corrupt data
+        raise MediaError("damaged") from exc
     if not _ends_cleanly(path, kind):
+        img.close()
         raise MediaError("trailing_data")
     return img
 
@@ -142,7 +149,7 @@ def convert_image(src: Path, kind: str, dest: Path, max_pixels: int) -> dict:
     """Check and convert an uploaded image into `dest` (JPEG); return what was done."""
     with open_checked(src, kind, max_pixels) as original:
         fmt = original.format or kind.upper()
-        orig_w, orig_h = original.size
+        orig_w, orig_h = original.info["original_size"]
         img, actions = to_srgb_rgb(original)
     if fmt not in ("JPEG", "MPO"):
         actions.insert(0, "converted_to_jpeg")

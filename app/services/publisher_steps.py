@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.instagram import ErrorKind, InstagramError
 from app.models import AccountStatus, InstagramAccount, utcnow
 from app.models.media import MediaKind
+from app.models.post import WORKING_STATUSES as WORKING
 from app.models.post import Post, PostStatus, PostType
 from app.services import publisher_graph as graph
 from app.services.post_media import has_video
@@ -44,6 +45,7 @@ class Runner(ErrorPolicy):
         self.account: InstagramAccount | None = None
         self.token = ""
         self.resumed = False
+        self.released = False
 
     def now(self) -> datetime:
         return self.fixed_now or utcnow()
@@ -51,9 +53,13 @@ class Runner(ErrorPolicy):
     # -- persistence ------------------------------------------------------------------------
     def commit(self, release: bool = False) -> None:
         """Commit the post's changes only while this worker still holds the lease."""
+        post = self.post
+        if post.status in WORKING and post.next_attempt_at is None:
+            post.next_attempt_at = self.now()  # a post in a working state is always findable
         values = {"lease_until": self.now() + timedelta(seconds=self.pub.lease_seconds)}
         if release:
             values = {"lease_until": None, "lease_owner": None}
+            self.released = True
         res = self.s.execute(
             update(Post)
             .where(Post.id == self.post.id, Post.lease_owner == self.pub.worker_id)
@@ -81,8 +87,10 @@ class Runner(ErrorPolicy):
             self._run()
         except LeaseLost:
             return
+        if self.released:
+            return
         try:
-            self.commit(release=True)
+            self.commit(release=True)  # whatever the last step changed, and the lease
         except LeaseLost:
             pass
 
@@ -155,8 +163,9 @@ class Runner(ErrorPolicy):
             post.attempts = 0
             post.error_key = None
         post.status = PostStatus.READY.value
-        post.next_attempt_at = max(self.due(), self.now()) if self.due() > self.now() else None
-        self.commit()
+        post.next_attempt_at = max(self.due(), self.now())
+        # Committed with `publishing` next (image posts due now), or on release: a crash
+        # before that leaves an unused container, never a publish.
         return self.due() <= self.now()
 
     def _needs_processing(self) -> bool:
@@ -227,9 +236,25 @@ class Runner(ErrorPolicy):
         post.error_key = post.error_message = None
         post.attempts = 0
         self.log(step, "ok", detail=media_id)
-        self.commit()
+        if self.wants_comment():
+            self.commit()
+            crash_point("after_published")
+            return True
+        self.finish()  # no first comment: done in the same commit
         crash_point("after_published")
-        return True
+        return False
+
+    def wants_comment(self) -> bool:
+        return bool(self.post.first_comment) and self.post.type != PostType.STORY.value
+
+    def finish(self) -> None:
+        post = self.post
+        graph.request_permalink(self)
+        self.notify_published()
+        post.status = PostStatus.DONE.value
+        post.next_attempt_at = None
+        self.log("done", "ok")
+        self.commit(release=True)
 
     def step_publishing(self) -> bool:
         """Only reached on resume or after an error: never re-send before asking the status."""
@@ -253,16 +278,13 @@ class Runner(ErrorPolicy):
 
     def step_published(self) -> bool:
         post = self.post
-        graph.request_permalink(self)
-        self.notify_published()
-        if post.first_comment and post.type != PostType.STORY.value:
+        if self.wants_comment():
+            graph.request_permalink(self)
+            self.notify_published()
             post.status = PostStatus.COMMENTING.value
             self.commit()
             return True
-        post.status = PostStatus.DONE.value
-        post.next_attempt_at = None
-        self.log("done", "ok")
-        self.commit()
+        self.finish()
         return False
 
     def step_commenting(self) -> bool:
@@ -276,23 +298,24 @@ class Runner(ErrorPolicy):
         post.status = PostStatus.DONE.value
         post.next_attempt_at = None
         self.log("first_comment", "ok", detail=comment_id)
-        self.commit()
+        self.commit(release=True)
         return False
 
     def on_error(self, err: InstagramError) -> bool:
         """Apply the error policy and commit; True when the post can go on right away."""
         self.handle(err)
-        self.commit()
         post = self.post
-        return (
+        go_on = (
             err.kind is ErrorKind.RECREATE_CONTAINER
             and post.status == PostStatus.PREPARING.value
             and post.attempts <= 1
         )
+        self.commit(release=not go_on)
+        return go_on
 
     def token_dead(self, key: str, err: InstagramError | None) -> None:
         self.handle_token_dead(key, err)
-        self.commit()
+        self.commit(release=True)
 
 
 __all__ = ["Runner", "LeaseLost", "crash_point", "ErrorKind"]

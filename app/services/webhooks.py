@@ -9,11 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
-
-from app.models import WebhookEvent, utcnow
-
 COMMENT_FIELDS = ("comments", "live_comments")
 
 
@@ -45,22 +40,7 @@ def verify_challenge(args, verify_token: str) -> str | None:
     given = args.get("hub.verify_token", "")
     if not hmac.compare_digest(given.encode(), verify_token.encode()):
         return None
-    challenge = args.get("hub.challenge")
-    return challenge if challenge is not None else None
-
-
-def store_batch(session: Session, body: bytes) -> None:
-    """Store one delivery as it arrived: a single INSERT, processed later by the worker."""
-    session.execute(
-        insert(WebhookEvent).values(
-            body=body.decode("utf-8", "replace"),
-            received_at=utcnow(),
-            status="pending",
-            attempts=0,
-            entries=0,
-            dropped=0,
-        )
-    )
+    return args.get("hub.challenge")
 
 
 # ---- parsing -------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ def register_web(app: Flask) -> None:
         main,
         media,
         notifications,
+        privacy,
         publishing,
         settings,
         webhooks,
@@ -84,7 +85,7 @@ def register_web(app: Flask) -> None:
 
     for bp_module in (
         auth, main, admin, settings, notifications, accounts, inbox, webhooks, identity, media,
-        publishing, analytics,
+        publishing, analytics, privacy,
     ):
         app.register_blueprint(bp_module.bp)
     errors.register(app)

@@ -101,6 +101,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('follower_snapshot', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_follower_snapshot_workspace_id'), ['workspace_id'], unique=False)
+        batch_op.create_index('ix_follower_snapshot_series', ['account_id', 'day', 'status', 'followers_count', 'follows_count', 'media_count'], unique=False)
 
     op.create_table('media_insight',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -173,6 +174,7 @@ def downgrade() -> None:
 
     op.drop_table('media_insight')
     with op.batch_alter_table('follower_snapshot', schema=None) as batch_op:
+        batch_op.drop_index('ix_follower_snapshot_series')
         batch_op.drop_index(batch_op.f('ix_follower_snapshot_workspace_id'))
 
     op.drop_table('follower_snapshot')

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -43,8 +45,8 @@ def configure(settings, url: str) -> None:
     settings.TELEGRAM_OAUTH_URL = f"{url}/telegram"
 
 
-@pytest.fixture
-def providers(app) -> Providers:
+@contextmanager
+def provider_fakes(app) -> Iterator[Providers]:
     """Google, Yandex and Telegram fakes over real HTTP; the app's settings enable them."""
     google = FakeOAuth("google", "kezek-google-client", "google-secret")
     yandex = FakeOAuth("yandex", "kezek-yandex-client", "yandex-secret")
@@ -61,8 +63,17 @@ def providers(app) -> Providers:
     )
     server = LiveServer(root)
     configure(app.config["SETTINGS"], server.url)
-    yield Providers(server.url, google, yandex, telegram)
-    server.stop()
+    try:
+        yield Providers(server.url, google, yandex, telegram)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def providers(app) -> Iterator[Providers]:
+    """The provider fakes, enabled in the app's settings."""
+    with provider_fakes(app) as fakes:
+        yield fakes
 
 
 def local(url: str) -> str:

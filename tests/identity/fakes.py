@@ -76,7 +76,8 @@ class FakeOAuth:
             )
             name = escape(self.user.get("name") or self.user.get("display_name", ""))
             return (
-                "<!doctype html><title>Fake sign-in</title><form method=post action=approve>"
+                '<!doctype html><title>Fake sign-in</title><link rel="icon" href="data:,">'
+                "<form method=post action=approve>"
                 f'{fields}<button id="approve" type="submit">Continue as {name}</button></form>'
             )
         return self._issue(args)

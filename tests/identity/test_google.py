@@ -19,7 +19,7 @@ def _logout(client):
 
 
 def _join_with_google(client, providers, link: str):
-    resp, _cb = oauth_round_trip(client, f"{link}/with/google")
+    resp, _cb = oauth_round_trip(client, link.replace("/invite?", "/invite/with/google?"))
     assert resp.status_code == 302, resp.text
     return resp
 
@@ -36,9 +36,7 @@ def test_login_page_shows_buttons_only_for_enabled_providers(client, app, provid
     assert client.get("/signin/google").status_code == 404
 
 
-def test_invited_person_joins_with_google_then_signs_in_again(
-    logged_in, providers, session
-):
+def test_invited_person_joins_with_google_then_signs_in_again(logged_in, providers, session):
     client, alice = logged_in
     link = create_invitation(client, role="editor")
     _logout(client)
@@ -67,9 +65,10 @@ def test_invited_person_joins_with_google_then_signs_in_again(
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
     with client.session_transaction() as s:
         assert "left_over" not in s
-    assert session.scalar(
-        select(func.count(AuthSession.id)).where(AuthSession.user_id == dana.id)
-    ) == 1
+    assert (
+        session.scalar(select(func.count(AuthSession.id)).where(AuthSession.user_id == dana.id))
+        == 1
+    )
     logins = session.scalars(
         select(AuditLog).where(AuditLog.action == "login", AuditLog.user_id == dana.id)
     ).all()
@@ -144,8 +143,7 @@ def test_replayed_code_is_refused(client, providers, make_user, session):
     ],
     ids=["audience", "issuer", "expired", "nonce", "signature"],
 )
-def test_id_token_that_fails_verification_is_refused(client, providers, make_user, session,
-                                                     tamper):
+def test_id_token_that_fails_verification_is_refused(client, providers, make_user, session, tamper):
     _linked_user(make_user, session)
     if tamper == "other-key":
         providers.google.signing_key = "attacker-key"

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.models import AuditLog, Identity, User
 from app.services import identities
 from app.services.identities import Profile
-from tests.conftest import PASSWORD, csrf_from, login, post_form
+from tests.conftest import PASSWORD, login, post_form
 from tests.identity.conftest import (
     create_invitation,
     local,
@@ -18,10 +18,11 @@ from tests.identity.conftest import (
 
 
 def _link_google(client):
-    token = csrf_from(client.get("/settings/sign-in-methods").text)
-    resp, _cb = oauth_round_trip(
-        client, "/settings/sign-in-methods/link/google", "POST", {"csrf_token": token}
+    assert (
+        'href="/settings/sign-in-methods/link/google"'
+        in client.get("/settings/sign-in-methods").text
     )
+    resp, _cb = oauth_round_trip(client, "/settings/sign-in-methods/link/google")
     return resp
 
 
@@ -43,18 +44,19 @@ def test_link_google_and_telegram_then_sign_in_with_either(logged_in, providers,
     assert resp.headers["Location"] == "/settings/sign-in-methods"
     rows = session.scalars(select(Identity).where(Identity.user_id == alice.id)).all()
     assert sorted((r.provider, r.provider_user_id) for r in rows) == [
-        ("google", "g-1001"), ("telegram", "77")
+        ("google", "g-1001"),
+        ("telegram", "77"),
     ]
     assert _audit(session, "identity_link") == [
-        ("ok", {"method": "google"}), ("ok", {"method": "telegram"})
+        ("ok", {"method": "google"}),
+        ("ok", {"method": "telegram"}),
     ]
     fresh = app.test_client()
     resp, _cb = oauth_round_trip(fresh, "/signin/google")
     assert resp.headers["Location"] == "/"
 
 
-def test_linking_an_identity_of_someone_else_is_refused(logged_in, providers, session,
-                                                        make_user):
+def test_linking_an_identity_of_someone_else_is_refused(logged_in, providers, session, make_user):
     client, alice = logged_in
     bob = make_user("bob")
     session.add(Identity(user_id=bob.id, provider="google", provider_user_id="g-1001"))
@@ -80,7 +82,7 @@ def test_unlinking_the_last_method_is_refused(logged_in, providers, session, app
     owner, _alice = logged_in
     link = create_invitation(owner)
     client = app.test_client()
-    resp, _cb = oauth_round_trip(client, f"{link}/with/google")
+    resp, _cb = oauth_round_trip(client, link.replace("/invite?", "/invite/with/google?"))
     assert resp.headers["Location"] == "/"
     ident = session.scalar(select(Identity))
     page = client.get("/settings/sign-in-methods").text
@@ -88,14 +90,18 @@ def test_unlinking_the_last_method_is_refused(logged_in, providers, session, app
     resp = post_form(
         client, "/settings/sign-in-methods", f"/settings/sign-in-methods/{ident.id}/unlink", {}
     )
-    assert "You cannot remove your only way to sign in." in client.get(
-        "/settings/sign-in-methods").text
+    assert (
+        "You cannot remove your only way to sign in."
+        in client.get("/settings/sign-in-methods").text
+    )
     assert session.scalar(select(func.count(Identity.id))) == 1
     assert _audit(session, "identity_unlink") == [("refused", {"method": "google"})]
 
     # With a password set, the identity can go; then the password is the last method.
     resp = post_form(
-        client, "/settings/sign-in-methods", "/settings/sign-in-methods/password",
+        client,
+        "/settings/sign-in-methods",
+        "/settings/sign-in-methods/password",
         {"password": PASSWORD, "confirm": PASSWORD},
     )
     assert resp.status_code == 302

@@ -46,7 +46,10 @@ def test_invited_person_joins_with_telegram_then_signs_in(logged_in, providers, 
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
     ident = session.scalar(select(Identity))
     assert (ident.provider, ident.provider_user_id, ident.display_name, ident.email) == (
-        "telegram", "424242", "Asel N", ""
+        "telegram",
+        "424242",
+        "Asel N",
+        "",
     )
     assert session.get(User, ident.user_id).username == "asel_n"
 

@@ -23,7 +23,10 @@ def signed(**fields) -> dict:
 def test_valid_data_gives_the_stable_id_and_name():
     p = verify_telegram(signed(id=5, first_name="Aru", username="aru", auth_date=NOW), TOKEN, NOW)
     assert (p.provider, p.provider_user_id, p.display_name, p.login) == (
-        "telegram", "5", "Aru", "aru"
+        "telegram",
+        "5",
+        "Aru",
+        "aru",
     )
 
 

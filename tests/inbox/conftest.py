@@ -35,8 +35,14 @@ class Hook:
         self.secret = secret
         self.http = requests.Session()
 
-    def post(self, payload, *, secret: str | None = None, signature: str | None = None,
-             raw: bytes | None = None):
+    def post(
+        self,
+        payload,
+        *,
+        secret: str | None = None,
+        signature: str | None = None,
+        raw: bytes | None = None,
+    ):
         body = raw if raw is not None else json.dumps(payload).encode()
         headers = {"Content-Type": "application/json"}
         if signature is not None:
@@ -102,13 +108,18 @@ def stack(ig_stack, app, client, owner, session):
     """The app and the sandbox together; the sandbox delivers signed webhooks to the app;
     alice is signed in and owns a connected account with a real sandbox token."""
     ig_stack.admin(
-        "POST", "config",
-        {"webhook_url": f"{ig_stack.url}/webhooks/instagram", "webhook_secret": IG_APP_SECRET,
-         "webhooks_require_subscription": False},
+        "POST",
+        "config",
+        {
+            "webhook_url": f"{ig_stack.url}/webhooks/instagram",
+            "webhook_secret": IG_APP_SECRET,
+            "webhooks_require_subscription": False,
+        },
     )
     minted = ig_stack.admin("POST", "tokens", {"ig_user_id": DEMO})
     acc = InstagramAccount(
-        workspace_id=owner.memberships[0].workspace_id, ig_user_id=DEMO,
+        workspace_id=owner.memberships[0].workspace_id,
+        ig_user_id=DEMO,
         username="aruzhan.coffee",
     )
     session.add(acc)

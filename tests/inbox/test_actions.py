@@ -45,9 +45,11 @@ class Flow:
 
     def comment(self, text="Сколько стоит латте?") -> InboxComment:
         before = self._count()
-        made = self.stack.admin("POST", "customer/comment",
-                                {"media_id": self.media_id, "customer_id": CUSTOMER,
-                                 "text": text})
+        made = self.stack.admin(
+            "POST",
+            "customer/comment",
+            {"media_id": self.media_id, "customer_id": CUSTOMER, "text": text},
+        )
         self._delivered(before)
         return self.session.scalar(
             select(InboxComment).where(InboxComment.ig_comment_id == made["id"])
@@ -55,8 +57,9 @@ class Flow:
 
     def message(self, text="Сәлем! Ашықсыздар ма?") -> InboxThread:
         before = self._count()
-        self.stack.admin("POST", "customer/message",
-                         {"ig_user_id": DEMO, "customer_id": CUSTOMER, "text": text})
+        self.stack.admin(
+            "POST", "customer/message", {"ig_user_id": DEMO, "customer_id": CUSTOMER, "text": text}
+        )
         self._delivered(before)
         return self.session.scalar(select(InboxThread).where(InboxThread.kind == "dm"))
 
@@ -125,11 +128,18 @@ def test_private_reply_once_within_seven_days(flow, client, session):
     assert "only one private reply" in again.text and 'id="private-reply-form"' not in again.text
 
     old = flow.comment("старый")
-    session.execute(update(InboxComment).where(InboxComment.id == old.id)
-                    .values(created_at=utcnow() - timedelta(days=8)))
+    session.execute(
+        update(InboxComment)
+        .where(InboxComment.id == old.id)
+        .values(created_at=utcnow() - timedelta(days=8))
+    )
     session.commit()
-    resp = post(client, f"/inbox/threads/{old.thread_id}",
-                f"/inbox/comments/{old.id}/private-reply", {"text": "x"})
+    resp = post(
+        client,
+        f"/inbox/threads/{old.thread_id}",
+        f"/inbox/comments/{old.id}/private-reply",
+        {"text": "x"},
+    )
     assert "within 7 days" in client.get(resp.location).text
 
 
@@ -139,17 +149,26 @@ def test_dm_reply_in_window_echo_stored_once_and_closed_box(flow, client, sessio
     html = client.get(page).text
     assert "Сәлем! Ашықсыздар ма?" in html and "data-deadline" in html
     before = session.scalar(select(func.count(WebhookEvent.id)))
-    assert post(client, page, f"/inbox/threads/{thread.id}/messages",
-                {"text": "Иә, 9:00-ден"}).status_code == 302
+    assert (
+        post(
+            client, page, f"/inbox/threads/{thread.id}/messages", {"text": "Иә, 9:00-ден"}
+        ).status_code
+        == 302
+    )
     wait_until(lambda: session.scalar(select(func.count(WebhookEvent.id))) > before)  # echo
     flow.process()
     session.expire_all()
     rows = session.scalars(select(InboxMessage).where(InboxMessage.thread_id == thread.id)).all()
     assert sorted((m.outgoing, m.text) for m in rows) == [
-        (False, "Сәлем! Ашықсыздар ма?"), (True, "Иә, 9:00-ден")]
+        (False, "Сәлем! Ашықсыздар ма?"),
+        (True, "Иә, 9:00-ден"),
+    ]
     # 25 hours later the reply box is closed and explains why.
-    session.execute(update(InboxThread).where(InboxThread.id == thread.id)
-                    .values(last_customer_message_at=utcnow() - timedelta(hours=25)))
+    session.execute(
+        update(InboxThread)
+        .where(InboxThread.id == thread.id)
+        .values(last_customer_message_at=utcnow() - timedelta(hours=25))
+    )
     session.commit()
     html = client.get(page).text
     assert 'id="window-closed"' in html and 'id="message-form"' not in html
@@ -162,8 +181,11 @@ def test_dm_reply_in_window_echo_stored_once_and_closed_box(flow, client, sessio
 def test_human_agent_tag_extends_the_window_when_enabled(flow, client, session):
     thread = flow.message()
     flow.stack.admin("POST", "clock", {"advance_seconds": 2 * 86400})
-    session.execute(update(InboxThread).where(InboxThread.id == thread.id)
-                    .values(last_customer_message_at=utcnow() - timedelta(days=2)))
+    session.execute(
+        update(InboxThread)
+        .where(InboxThread.id == thread.id)
+        .values(last_customer_message_at=utcnow() - timedelta(days=2))
+    )
     session.commit()
     page = f"/inbox/threads/{thread.id}"
     assert "Human agent reply" in client.get(page).text
@@ -174,9 +196,18 @@ def test_human_agent_tag_extends_the_window_when_enabled(flow, client, session):
 
 def test_refused_action_is_shown_with_reason_and_retry(flow, client, session):
     comment = flow.comment()
-    flow.stack.admin("POST", "faults", {"kind": "error", "endpoint": "*/replies",
-                                         "method": "POST", "code": 2, "count": 1,
-                                         "is_transient": True})
+    flow.stack.admin(
+        "POST",
+        "faults",
+        {
+            "kind": "error",
+            "endpoint": "*/replies",
+            "method": "POST",
+            "code": 2,
+            "count": 1,
+            "is_transient": True,
+        },
+    )
     page = f"/inbox/threads/{comment.thread_id}"
     post(client, page, f"/inbox/comments/{comment.id}/reply", {"text": "Ответ"})
     [action] = session.scalars(select(InboxAction)).all()

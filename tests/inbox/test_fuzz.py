@@ -9,29 +9,74 @@ from hypothesis import strategies as st
 
 from tests.inbox.conftest import DEMO, events
 
-scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(
-    max_size=20)
+scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
+)
 ids = st.sampled_from([DEMO, int(DEMO), "17841499999999999", "", None, 0, "x", -1, 2**70])
-keys = st.sampled_from(["id", "time", "changes", "field", "value", "messaging", "message",
-                        "mid", "text", "from", "parent_id", "media", "sender", "recipient",
-                        "timestamp", "attachments", "payload", "url", "type", "reaction",
-                        "read", "postback", "message_edit", "is_echo", "is_deleted", "reply_to",
-                        "story", "object", "entry", "num_edit", "emoji", "action"])
+keys = st.sampled_from(
+    [
+        "id",
+        "time",
+        "changes",
+        "field",
+        "value",
+        "messaging",
+        "message",
+        "mid",
+        "text",
+        "from",
+        "parent_id",
+        "media",
+        "sender",
+        "recipient",
+        "timestamp",
+        "attachments",
+        "payload",
+        "url",
+        "type",
+        "reaction",
+        "read",
+        "postback",
+        "message_edit",
+        "is_echo",
+        "is_deleted",
+        "reply_to",
+        "story",
+        "object",
+        "entry",
+        "num_edit",
+        "emoji",
+        "action",
+    ]
+)
 json_values = st.recursive(
     scalars | ids,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(keys | st.text(max_size=8), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(keys | st.text(max_size=8), children, max_size=5)
+    ),
     max_leaves=30,
 )
-envelopes = st.fixed_dictionaries(
-    {"object": st.sampled_from(["instagram", "page", None, 5]),
-     "entry": st.lists(st.dictionaries(keys, json_values, max_size=6)
-                       .map(lambda d: {"id": DEMO, **d}), max_size=3)}
-) | json_values
+envelopes = (
+    st.fixed_dictionaries(
+        {
+            "object": st.sampled_from(["instagram", "page", None, 5]),
+            "entry": st.lists(
+                st.dictionaries(keys, json_values, max_size=6).map(lambda d: {"id": DEMO, **d}),
+                max_size=3,
+            ),
+        }
+    )
+    | json_values
+)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(payload=envelopes, signed=st.booleans())
 def test_random_json_never_5xx(hook, process, account, session, payload, signed):
     resp = hook.post(payload, secret=None if signed else "")

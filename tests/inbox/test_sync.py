@@ -23,8 +23,9 @@ from app.services.instagram import make_client, usage_recorder
 def run_sync(app, now=None) -> dict:
     with app.app_context():
         settings = app.config["SETTINGS"]
-        counts = sync_due(db.session, settings, make_client(settings, usage_recorder(db.session)),
-                          now=now)
+        counts = sync_due(
+            db.session, settings, make_client(settings, usage_recorder(db.session)), now=now
+        )
         db.session.commit()
         return counts
 
@@ -62,9 +63,16 @@ def test_sync_never_deletes_messages_beyond_the_newest_twenty(stack, app, sessio
     run_sync(app)
     dm = session.scalar(select(InboxThread).where(InboxThread.kind == ThreadKind.DM.value))
     for n in range(25):
-        session.add(InboxMessage(workspace_id=dm.workspace_id, thread_id=dm.id,
-                                 account_id=dm.account_id, mid=f"old-{n}", text=f"old {n}",
-                                 sent_at=utcnow() - timedelta(days=30)))
+        session.add(
+            InboxMessage(
+                workspace_id=dm.workspace_id,
+                thread_id=dm.id,
+                account_id=dm.account_id,
+                mid=f"old-{n}",
+                text=f"old {n}",
+                sent_at=utcnow() - timedelta(days=30),
+            )
+        )
     session.commit()
     before = count(session, InboxMessage)
     state = session.scalar(select(InboxSyncState))
@@ -87,16 +95,40 @@ def test_sync_waits_while_the_rate_limit_is_high(stack, app, session):
 
 
 def test_retention_purges_threads_idle_past_the_limit(app, session, account):
-    old = InboxThread(workspace_id=account.workspace_id, account_id=account.id, kind="comment",
-                      thread_key="1", last_activity_at=utcnow() - timedelta(days=400))
-    fresh = InboxThread(workspace_id=account.workspace_id, account_id=account.id, kind="dm",
-                        thread_key="2", last_activity_at=utcnow() - timedelta(days=10))
+    old = InboxThread(
+        workspace_id=account.workspace_id,
+        account_id=account.id,
+        kind="comment",
+        thread_key="1",
+        last_activity_at=utcnow() - timedelta(days=400),
+    )
+    fresh = InboxThread(
+        workspace_id=account.workspace_id,
+        account_id=account.id,
+        kind="dm",
+        thread_key="2",
+        last_activity_at=utcnow() - timedelta(days=10),
+    )
     session.add_all([old, fresh])
     session.flush()
-    session.add(InboxComment(workspace_id=account.workspace_id, thread_id=old.id,
-                             account_id=account.id, ig_comment_id="1", text="old"))
-    session.add(InboxMessage(workspace_id=account.workspace_id, thread_id=fresh.id,
-                             account_id=account.id, mid="m", text="fresh"))
+    session.add(
+        InboxComment(
+            workspace_id=account.workspace_id,
+            thread_id=old.id,
+            account_id=account.id,
+            ig_comment_id="1",
+            text="old",
+        )
+    )
+    session.add(
+        InboxMessage(
+            workspace_id=account.workspace_id,
+            thread_id=fresh.id,
+            account_id=account.id,
+            mid="m",
+            text="fresh",
+        )
+    )
     session.commit()
     with app.app_context():
         counts = purge_expired(db.session, app.config["SETTINGS"])

@@ -13,18 +13,34 @@ from tests.inbox.conftest import DEMO, events
 
 COMMENT = {
     "object": "instagram",
-    "entry": [{"id": DEMO, "time": 1755779280, "changes": [{"field": "comments", "value": {
-        "id": "17900000000000101", "text": "Сколько стоит?",
-        "from": {"id": "6100000000000001", "username": "aigerim.k"},
-        "media": {"id": "17900000000000001", "media_product_type": "FEED"}}}]}],
+    "entry": [
+        {
+            "id": DEMO,
+            "time": 1755779280,
+            "changes": [
+                {
+                    "field": "comments",
+                    "value": {
+                        "id": "17900000000000101",
+                        "text": "Сколько стоит?",
+                        "from": {"id": "6100000000000001", "username": "aigerim.k"},
+                        "media": {"id": "17900000000000001", "media_product_type": "FEED"},
+                    },
+                }
+            ],
+        }
+    ],
 }
 
 
 def test_verification_echoes_the_challenge_with_the_right_token(app, live_server):
     token = app.config["SETTINGS"].INSTAGRAM_WEBHOOK_VERIFY_TOKEN
     url = f"{live_server.url}/webhooks/instagram"
-    ok = requests.get(url, params={"hub.mode": "subscribe", "hub.challenge": "1158201444",
-                                   "hub.verify_token": token}, timeout=10)
+    ok = requests.get(
+        url,
+        params={"hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": token},
+        timeout=10,
+    )
     assert ok.status_code == 200 and ok.text == "1158201444"
     assert ok.headers["Content-Type"].startswith("text/plain")
     for params in (
@@ -39,8 +55,11 @@ def test_verification_echoes_the_challenge_with_the_right_token(app, live_server
 @pytest.mark.settings(INSTAGRAM_WEBHOOK_VERIFY_TOKEN="")
 def test_verification_refused_without_a_configured_token(app, live_server):
     app.config["SETTINGS"].INSTAGRAM_WEBHOOK_VERIFY_TOKEN = ""
-    resp = requests.get(f"{live_server.url}/webhooks/instagram", params={
-        "hub.mode": "subscribe", "hub.challenge": "1", "hub.verify_token": ""}, timeout=10)
+    resp = requests.get(
+        f"{live_server.url}/webhooks/instagram",
+        params={"hub.mode": "subscribe", "hub.challenge": "1", "hub.verify_token": ""},
+        timeout=10,
+    )
     assert resp.status_code == 403
 
 
@@ -51,8 +70,9 @@ def test_signed_batch_is_stored_raw_and_answered_200(hook, session):
     assert json.loads(event.body) == COMMENT and event.status == "pending"
 
 
-@pytest.mark.parametrize("signature", [None, "", "sha256=", "sha256=" + "0" * 64, "sha1=abc",
-                                       "garbage"])
+@pytest.mark.parametrize(
+    "signature", [None, "", "sha256=", "sha256=" + "0" * 64, "sha1=abc", "garbage"]
+)
 def test_missing_or_bad_signature_is_403_and_stores_nothing(hook, session, signature):
     if signature is None:
         resp = hook.post(COMMENT, secret="")
@@ -88,9 +108,15 @@ def test_oversized_body_is_413_and_not_stored(hook, session):
     body = json.dumps(big).encode()
     from tests.inbox.conftest import sign
 
-    resp = requests.post(hook.url, data=iter([body[:1000], body[1000:]]), timeout=10,
-                         headers={"X-Hub-Signature-256": sign(body, hook.secret),
-                                  "Content-Type": "application/json"})
+    resp = requests.post(
+        hook.url,
+        data=iter([body[:1000], body[1000:]]),
+        timeout=10,
+        headers={
+            "X-Hub-Signature-256": sign(body, hook.secret),
+            "Content-Type": "application/json",
+        },
+    )
     assert resp.status_code == 413
     assert events(session) == []
     assert hook.post(COMMENT).status_code == 200

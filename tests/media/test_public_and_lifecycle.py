@@ -72,8 +72,11 @@ def _post_using(session, media_id: int, workspace_id: int, status: str) -> Post:
         session.add(account)
         session.flush()
     post = Post(
-        workspace_id=workspace_id, account_id=account.id, composition_id="c" * 32,
-        type="image", status=status,
+        workspace_id=workspace_id,
+        account_id=account.id,
+        composition_id="c" * 32,
+        type="image",
+        status=status,
     )
     session.add(post)
     session.flush()

@@ -31,15 +31,20 @@ def _png_header_only(width: int, height: int) -> bytes:
     idat = zlib.compress(b"\x00" * 1024)
     idat_chunk = b"IDAT" + idat
     return (
-        b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk + crc
-        + struct.pack(">I", len(idat)) + idat_chunk + struct.pack(">I", zlib.crc32(idat_chunk))
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", 13)
+        + chunk
+        + crc
+        + struct.pack(">I", len(idat))
+        + idat_chunk
+        + struct.pack(">I", zlib.crc32(idat_chunk))
         + b"\x00\x00\x00\x00IEND\xaeB`\x82"
     )
 
 
 CASES = {
     "text named .jpg": (b"hello, this is not an image at all\n" * 20, "photo.jpg", "not an image"),
-    "html with image extension": (b"<html><script>alert(1)</script></html>", "a.png", "not an image"),
+    "html named .png": (b"<html><script>alert(1)</script></html>", "a.png", "not an image"),
     "gif": (image_bytes("GIF"), "anim.gif", "not an image"),
     "jpeg with a zip appended (polyglot)": (image_bytes() + _zip(), "p.jpg", "extra data"),
     "png with html appended": (image_bytes("PNG") + b"<script>x</script>", "p.png", "extra data"),

@@ -45,9 +45,7 @@ def test_the_sandbox_cannot_fetch_a_deleted_item(app, ig_stack, editor, session,
     delete_media(session, image, settings)
     session.commit()
     with pytest.raises(InstagramError) as err:
-        make_client(settings).create_image_container(
-            read_token(settings, connected), image_url=url
-        )
+        make_client(settings).create_image_container(read_token(settings, connected), image_url=url)
     assert err.value.code == 9004
 
 

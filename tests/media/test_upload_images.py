@@ -57,9 +57,7 @@ def test_a_png_named_jpg_and_a_jpeg_named_txt_are_judged_by_their_bytes(editor, 
     assert session.get(MediaItem, jpeg.json["id"]).validation["format"] == "JPEG"
 
 
-def test_large_images_are_scaled_to_1440_wide_and_exif_rotation_applied(
-    editor, session, media_dir
-):
+def test_large_images_are_scaled_to_1440_wide_and_exif_rotation_applied(editor, session, media_dir):
     img = Image.new("RGB", (3000, 2000), (1, 2, 3))
     exif = img.getexif()
     exif[0x0112] = 6  # rotate 90° clockwise to display
@@ -78,8 +76,10 @@ def test_cmyk_jpeg_is_converted_to_rgb(editor, session, media_dir):
     assert _stored(media_dir, session, resp.json["id"]).mode == "RGB"
 
 
-@pytest.mark.parametrize(("size", "ok"), [((1000, 1300), False), ((1000, 1250), True),
-                                           ((1910, 1000), True), ((2000, 1000), False)])
+@pytest.mark.parametrize(
+    ("size", "ok"),
+    [((1000, 1300), False), ((1000, 1250), True), ((1910, 1000), True), ((2000, 1000), False)],
+)
 def test_aspect_ratio_outside_the_feed_range_is_flagged(editor, session, size, ok):
     resp = upload(editor, image_bytes("JPEG", size=size))
     item = session.get(MediaItem, resp.json["id"])

@@ -22,7 +22,10 @@ def test_a_video_within_the_spec_is_ready_at_once(editor, session, media_dir, tm
     assert (item.width, item.height, item.duration_seconds) == (320, 240, 1.0)
     p = item.validation["probe"]
     assert (p["video_codec"], p["audio_codec"], p["fps"], p["moov_first"]) == (
-        "h264", "aac", 25.0, True,
+        "h264",
+        "aac",
+        25.0,
+        True,
     )
     assert item.validation["transcode"] == []
     assert [w["code"] for w in item.validation["warnings"]] == ["video_too_short"]
@@ -51,7 +54,10 @@ def test_a_video_breaking_the_spec_is_transcoded_by_the_job_with_progress(
         media_jobs.transcode_media()
     session.refresh(item)
     assert (item.state, item.progress, item.source_key, item.lease_owner) == (
-        "ready", 100, None, None,
+        "ready",
+        100,
+        None,
+        None,
     )
     assert files_on_disk(media_dir) == [item.storage_key]
     out = probe(media_dir / item.storage_key)
@@ -64,9 +70,7 @@ def test_a_video_breaking_the_spec_is_transcoded_by_the_job_with_progress(
     assert served.status_code == 200 and served.mimetype == "video/mp4"
 
 
-def test_a_claimed_item_is_not_claimed_again_until_its_lease_expires(
-    editor, session, tmp_path
-):
+def test_a_claimed_item_is_not_claimed_again_until_its_lease_expires(editor, session, tmp_path):
     upload(editor, video_bytes(tmp_path, codec="mpeg4", fps=15), name="a.mp4")
     first = claim_processing(session, "worker-a")
     session.commit()

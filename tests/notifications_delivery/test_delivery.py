@@ -90,7 +90,9 @@ def test_job_sends_each_notification_once_per_user_channel_and_choice(
     for user in (bob, carol):
         add_member(session, ws, user, Role.EDITOR)
     session.commit()
+    # From before the channels were switched on (MariaDB keeps whole seconds: a minute back).
     before = notify(session, ws.id, "post_failed", {"username": "shop", "reason": "x"})
+    before.created_at = utcnow() - timedelta(minutes=1)
     session.commit()
     _prefs(session, alice, email="alice@example.kz", chat="111")
     _prefs(session, bob, chat="222", events=["success"])
@@ -190,3 +192,16 @@ def test_the_bot_token_and_smtp_password_never_reach_errors_or_logs(
 def test_the_delivery_job_is_registered(app):
     specs = {s.id: s for s in job_specs(app.config["SETTINGS"])}
     assert specs["deliver_notifications"].func is deliver_notifications
+
+
+def test_messages_are_written_in_each_users_language(app, session, make_user, channels, telegram):
+    alice = make_user("alice")
+    alice.locale = "ru"
+    session.commit()
+    ws = _workspace_of(session, alice)
+    _prefs(session, alice, chat="111", events=["success"])
+    notify(session, ws.id, "post_published", {"username": "shop", "post_id": 1}, link="/x")
+    session.commit()
+    assert _run(app) == 1
+    [text] = telegram.texts("111")
+    assert text.startswith(f"Kezek · {ws.name}") and "Открыть в Kezek: http://" in text

@@ -188,7 +188,8 @@ def test_unreachable_public_url_is_explained_with_what_to_do(env):
     resp = compose(client, accounts=[account], media=[image], when="now")
     assert resp.status_code == 200
     assert 'id="compose-errors"' in resp.text
-    assert "PUBLIC_BASE_URL" in resp.text  # the hint says what to fix
+    assert "Instagram could not download the media file." in resp.text
+    assert "set PUBLIC_BASE_URL to the public HTTPS address" in resp.text  # what to do
     assert posts_of(env) == []
 
 

@@ -106,3 +106,14 @@ def test_file_level_problems_are_explained(env):
     resp = upload(client, b"")
     assert "The file has no rows to import." in resp.text
     assert posts_of(env) == []
+
+
+def test_the_report_is_in_the_users_language(env):
+    env.account()
+    _named(env, "menu1.jpg")
+    data = "date,time,account,type,media\n2030-13-01,10:00,aruzhan.coffee,image,menu1.jpg\n"
+    resp = upload(owner_client(env), data.encode(), headers={"Accept-Language": "kk"})
+    assert "«2030-13-01» күні дұрыс емес" in report(resp.text)[2][1]
+    resp = upload(owner_client(env), data.encode(), headers={"Accept-Language": "ru"})
+    assert "Дата «2030-13-01» неверна" in report(resp.text)[2][1]
+    assert "1 строка отклонена." in resp.text

@@ -78,7 +78,7 @@ def test_sigkill_at_every_state_and_at_random_points(env, database_url):
     try:
         done = wait_until(lambda: count_status(env.session, ids, ["done"]) == len(ids), 90)
         rows = [env.session.get(Post, i) for i in ids]
-        assert done, [(p.id, p.status, p.error_key, p.attempts) for p in rows if p.status != "done"]
+        assert done, [(p.id, p.status, p.lease_owner, p.lease_until, p.next_attempt_at, __import__("app.models").models.utcnow()) for p in rows if p.status != "done"]
     finally:
         stop(proc)
     rows = _check_exactly_once(env, posts)

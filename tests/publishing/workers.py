@@ -31,7 +31,7 @@ def worker_env(database_url: str, stack, **extra) -> dict:
         INSTAGRAM_GRAPH_URL=stack.sandbox_url,
         INSTAGRAM_API_URL=stack.sandbox_url,
         INSTAGRAM_AUTHORIZE_URL=f"{stack.sandbox_url}/oauth/authorize",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL=os.environ.get("KEZEK_WORKER_LOG_LEVEL", "WARNING"),
         PUBLISH_LEASE_SECONDS="2",
         PUBLISH_THREADS="4",
     )
@@ -44,8 +44,8 @@ def start_worker(env: dict) -> subprocess.Popen:
         [sys.executable, "-m", "scheduler.publishing"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(os.environ.get("KEZEK_WORKER_LOG", os.devnull), "ab"),  # noqa: SIM115
+        stdout=open(os.environ.get("KEZEK_WORKER_LOG", os.devnull), "ab"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
     )
 
 

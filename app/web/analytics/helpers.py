@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import current_app, g, request, url_for
-from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import get_locale
 from werkzeug.routing import BuildError
 
 from app.extensions import db
@@ -87,26 +90,62 @@ def post_filter(sc: Scope) -> PostFilter:
     )
 
 
-def number(value) -> str | None:
-    """A locale-formatted number, or None for "not available"."""
-    return None if value is None else format_decimal(value)
+@lru_cache(maxsize=8)
+def _symbols(locale: str) -> tuple[str, str]:
+    from babel.numbers import get_group_symbol, get_minus_sign_symbol
+
+    return get_group_symbol(locale), get_minus_sign_symbol(locale)
 
 
-def percent(value) -> str | None:
-    """A locale-formatted percentage, or None."""
-    return None if value is None else format_percent(value, "#,##0.0%")
+@lru_cache(maxsize=4096)
+def _day_text(value: date, locale: str) -> str:
+    from babel.dates import format_date as babel_date
+
+    return babel_date(value, "medium", locale=locale)
 
 
-def signed(value) -> str | None:
-    """A change with its sign (+12, −3), or None."""
-    if value is None:
-        return None
-    return ("+" if value > 0 else "") + format_decimal(value)
+class Formats:
+    """Locale formatting for one request: "not available" stays None, never 0.
 
+    The locale is looked up once: the 729-day tables format thousands of values, and Babel's
+    own helpers (which resolve the locale on every call) would dominate the page's time.
+    """
 
-def fmt_day(value: date | None) -> str:
-    """A day in the locale's medium date format."""
-    return "" if value is None else format_date(value, "medium")
+    def __init__(self, locale: str | None = None, tz_name: str | None = None):
+        self.locale = locale or str(get_locale())
+        self.tz = zone(tz_name or g.workspace.timezone)
+        self.group, self.minus = _symbols(self.locale)
+
+    def number(self, value) -> str | None:
+        """A locale-formatted number, or None."""
+        if value is None:
+            return None
+        if isinstance(value, int):
+            text = f"{abs(value):,}".replace(",", self.group)
+            return self.minus + text if value < 0 else text
+        return babel_numbers.format_decimal(value, locale=self.locale)
+
+    def percent(self, value) -> str | None:
+        """A locale-formatted percentage, or None."""
+        if value is None:
+            return None
+        return babel_numbers.format_percent(value, "#,##0.0%", locale=self.locale)
+
+    def signed(self, value) -> str | None:
+        """A change with its sign (+12, −3), or None."""
+        if value is None:
+            return None
+        return ("+" if value > 0 else "") + self.number(value)
+
+    def day(self, value: date | None) -> str:
+        """A day in the locale's medium date format."""
+        return "" if value is None else _day_text(value, self.locale)
+
+    def when(self, value: datetime | None) -> str:
+        """A moment in the workspace timezone, short format."""
+        if value is None:
+            return ""
+        return babel_dates.format_datetime(value, "short", tzinfo=self.tz, locale=self.locale)
 
 
 def chart_json(kind: str, labels: list, datasets: list[dict], dates: bool = True) -> str:

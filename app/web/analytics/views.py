@@ -14,16 +14,7 @@ from app.models import utcnow
 from app.services import analytics_queries as q
 from app.services.analytics_best_time import heat_map, suggest_slots
 from app.web.analytics import bp
-from app.web.analytics.helpers import (
-    chart_json,
-    fmt_day,
-    number,
-    percent,
-    post_filter,
-    post_link,
-    scope,
-    signed,
-)
+from app.web.analytics.helpers import Formats, chart_json, post_filter, post_link, scope
 
 PAGE_SIZE = 100
 INSIGHT_FIGURES = (
@@ -42,18 +33,20 @@ INSIGHT_FIGURES = (
 
 
 def _helpers() -> dict:
-    return {"number": number, "percent": percent, "signed": signed, "post_link": post_link,
-            "fmt_day": fmt_day}
+    f = Formats()
+    return {"number": f.number, "percent": f.percent, "signed": f.signed, "fmt_day": f.day,
+            "fmt_when": f.when, "post_link": post_link}
 
 
 @bp.route("/")
 @login_required
 def index():
     sc = scope()
-    series = q.follower_series(db.session, sc.workspace_id, sc.ids, sc.start, sc.today)
     # The 1/7/30-day changes need 31 days whatever the range shown.
-    recent = series if sc.days >= 31 else q.follower_series(
-        db.session, sc.workspace_id, sc.ids, sc.today - timedelta(days=30), sc.today)
+    longer = q.follower_series(db.session, sc.workspace_id, sc.ids,
+                               min(sc.start, sc.today - timedelta(days=30)), sc.today)
+    series = longer[-sc.days:]
+    recent = longer[-31:]
     days = q.insight_days(db.session, sc.workspace_id, sc.ids, sc.start, sc.today)
     labels = [p.day.isoformat() for p in series]
     charts = {

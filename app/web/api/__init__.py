@@ -57,6 +57,7 @@ from app.web.api import (  # noqa: E402, F401
     notifications,
     openapi,
     posts,
+    privacy,
     users,
     workspaces,
 )

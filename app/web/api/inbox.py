@@ -100,7 +100,9 @@ class ThreadDetail(ThreadOut):
 
 class TextIn(Schema):
     text: str = Field(
-        min_length=1, max_length=2200, pattern=r"\S",
+        min_length=1,
+        max_length=2200,
+        pattern=r"\S",
         description="The text (DMs: at most 1000 bytes of UTF-8; comments: 2200 characters).",
     )
 
@@ -113,28 +115,50 @@ def thread_out(t: InboxThread, model=ThreadOut, **extra):
     """The API view of a thread."""
     window = actions.dm_window(t, current_app.config["SETTINGS"]) if t.kind == "dm" else None
     return model(
-        id=str(t.id), account_id=str(t.account_id), kind=t.kind, status=t.status,
-        unread_count=t.unread_count, last_activity_at=t.last_activity_at, preview=t.preview,
-        customer_id=t.customer_id, customer_username=t.customer_username,
-        media_id=t.ig_media_id, window_closes_at=window.closes_at if window else None, **extra,
+        id=str(t.id),
+        account_id=str(t.account_id),
+        kind=t.kind,
+        status=t.status,
+        unread_count=t.unread_count,
+        last_activity_at=t.last_activity_at,
+        preview=t.preview,
+        customer_id=t.customer_id,
+        customer_username=t.customer_username,
+        media_id=t.ig_media_id,
+        window_closes_at=window.closes_at if window else None,
+        **extra,
     )
 
 
 def comment_out(c: InboxComment) -> CommentOut:
     return CommentOut(
-        id=str(c.id), ig_comment_id=c.ig_comment_id, parent_ig_id=c.parent_ig_id,
-        username=c.username, text=c.text, is_own=c.is_own, hidden=c.hidden,
-        deleted=c.deleted_at is not None, private_reply_sent=c.private_replied_at is not None,
+        id=str(c.id),
+        ig_comment_id=c.ig_comment_id,
+        parent_ig_id=c.parent_ig_id,
+        username=c.username,
+        text=c.text,
+        is_own=c.is_own,
+        hidden=c.hidden,
+        deleted=c.deleted_at is not None,
+        private_reply_sent=c.private_replied_at is not None,
         created_at=c.created_at,
     )
 
 
 def message_out(m: InboxMessage) -> MessageOut:
     return MessageOut(
-        id=str(m.id), mid=m.mid, outgoing=m.outgoing, kind=m.kind, text=m.text,
-        attachments=list(m.attachments or []), story_mention=m.story_mention,
-        story_reply=m.story_reply_url is not None, reactions=dict(m.reactions or {}),
-        edited=bool(m.num_edit), deleted=m.deleted, sent_at=m.sent_at,
+        id=str(m.id),
+        mid=m.mid,
+        outgoing=m.outgoing,
+        kind=m.kind,
+        text=m.text,
+        attachments=list(m.attachments or []),
+        story_mention=m.story_mention,
+        story_reply=m.story_reply_url is not None,
+        reactions=dict(m.reactions or {}),
+        edited=bool(m.num_edit),
+        deleted=m.deleted,
+        sent_at=m.sent_at,
     )
 
 
@@ -161,9 +185,12 @@ def _act(func, *args, **kwargs):
     except actions.InboxSendError as e:
         db.session.commit()
         raise ApiError(
-            502, "instagram_refused",
-            _("Instagram refused it: %(reason)s",
-              reason=failure_text(e.action.error_key, e.action.error_kind)),
+            502,
+            "instagram_refused",
+            _(
+                "Instagram refused it: %(reason)s",
+                reason=failure_text(e.action.error_key, e.action.error_kind),
+            ),
         ) from None
     db.session.commit()
     return result
@@ -174,8 +201,11 @@ def _act(func, *args, **kwargs):
 def list_inbox_threads(query: ThreadQuery):
     """Comment threads and DM conversations, newest activity first."""
     f = queries.ThreadFilter(
-        account_id=int(query.account_id) if query.account_id else None, kind=query.kind,
-        status=query.status, unread=bool(query.unread), q=query.q or "",
+        account_id=int(query.account_id) if query.account_id else None,
+        kind=query.kind,
+        status=query.status,
+        unread=bool(query.unread),
+        q=query.q or "",
     )
     rows, nxt = queries.list_threads(db.session, g.workspace.id, f, query.next, query.limit)
     return ThreadPage(items=[thread_out(t) for t in rows], next=nxt)
@@ -188,8 +218,13 @@ def get_inbox_thread(thread_id: str):
     t = _get(InboxThread, thread_id)
     is_comment = t.kind == "comment"
     failures = [
-        FailureOut(id=str(a.id), kind=a.kind, text=a.text, error_code=a.error_key,
-                   message=failure_text(a.error_key, a.error_kind))
+        FailureOut(
+            id=str(a.id),
+            kind=a.kind,
+            text=a.text,
+            error_code=a.error_key,
+            message=failure_text(a.error_key, a.error_kind),
+        )
         for a in queries.failures_of(db.session, t)
     ]
     comments = [comment_out(c) for c in queries.comments_of(db.session, t)] if is_comment else None
@@ -198,8 +233,14 @@ def get_inbox_thread(thread_id: str):
 
 
 @bp.post("/comments/<comment_id>/replies")
-@endpoint(status=201, resp=CommentOut, json=TextIn, role=Role.EDITOR, tags=("inbox",),
-          extra_errors=(409, 502))
+@endpoint(
+    status=201,
+    resp=CommentOut,
+    json=TextIn,
+    role=Role.EDITOR,
+    tags=("inbox",),
+    extra_errors=(409, 502),
+)
 def reply_to_inbox_comment(comment_id: str, json: TextIn):
     """Reply publicly as the account (sent to Instagram first)."""
     comment = _get(InboxComment, comment_id)
@@ -207,8 +248,9 @@ def reply_to_inbox_comment(comment_id: str, json: TextIn):
 
 
 @bp.post("/comments/<comment_id>/hide")
-@endpoint(resp=CommentOut, json=HiddenIn, role=Role.EDITOR, tags=("inbox",),
-          extra_errors=(409, 502))
+@endpoint(
+    resp=CommentOut, json=HiddenIn, role=Role.EDITOR, tags=("inbox",), extra_errors=(409, 502)
+)
 def hide_inbox_comment(comment_id: str, json: HiddenIn):
     """Hide or unhide a comment."""
     comment = _get(InboxComment, comment_id)
@@ -226,8 +268,14 @@ def delete_inbox_comment(comment_id: str):
 
 
 @bp.post("/comments/<comment_id>/private-reply")
-@endpoint(status=201, resp=MessageOut, json=TextIn, role=Role.EDITOR, tags=("inbox",),
-          extra_errors=(409, 502))
+@endpoint(
+    status=201,
+    resp=MessageOut,
+    json=TextIn,
+    role=Role.EDITOR,
+    tags=("inbox",),
+    extra_errors=(409, 502),
+)
 def private_reply_to_inbox_comment(comment_id: str, json: TextIn):
     """Send the one private DM allowed per comment, within 7 days of it."""
     comment = _get(InboxComment, comment_id)
@@ -235,8 +283,14 @@ def private_reply_to_inbox_comment(comment_id: str, json: TextIn):
 
 
 @bp.post("/conversations/<thread_id>/messages")
-@endpoint(status=201, resp=MessageOut, json=TextIn, role=Role.EDITOR, tags=("inbox",),
-          extra_errors=(409, 502))
+@endpoint(
+    status=201,
+    resp=MessageOut,
+    json=TextIn,
+    role=Role.EDITOR,
+    tags=("inbox",),
+    extra_errors=(409, 502),
+)
 def send_inbox_message(thread_id: str, json: TextIn):
     """Reply in a DM conversation within the 24-hour window."""
     t = _get(InboxThread, thread_id)

@@ -21,9 +21,7 @@ from app.web.identity.views import require_enabled
 def _page(password_form: SetPasswordForm | None = None, status: int = 200):
     rows = identities.list_identities(db.session, current_user)
     linked = {r.provider for r in rows}
-    available = [
-        p for p in enabled_providers(current_app.config["SETTINGS"]) if p not in linked
-    ]
+    available = [p for p in enabled_providers(current_app.config["SETTINGS"]) if p not in linked]
     return render_template(
         "identity/methods.html",
         rows=rows,
@@ -40,12 +38,12 @@ def methods():
     return _page()
 
 
-@bp.route("/settings/sign-in-methods/link/<provider>", methods=["POST"])
+# A plain link, not a form: the CSP's form-action 'self' would stop a form's redirect to the
+# provider. Starting is harmless; the callback only accepts the state saved in this session.
+@bp.route("/settings/sign-in-methods/link/<provider>")
 @login_required
 def link_start(provider: str):
     require_enabled(provider, oauth_only=True)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     return oauth.start(provider, "link")
 
 

@@ -58,9 +58,9 @@ def telegram_link(state: str):
     return _telegram(state, "link")
 
 
-@bp.route("/invite/<token>/telegram/<state>")
-def telegram_invite(token: str, state: str):
-    return _telegram(state, "invite", token)
+@bp.route("/invite/telegram/<state>")
+def telegram_invite(state: str):
+    return _telegram(state, "invite", session.get("tg_invite", ""))
 
 
 def _telegram(state: str, intent: str, token: str = ""):

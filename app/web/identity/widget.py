@@ -41,7 +41,8 @@ def telegram_widget(intent: str, token: str = "") -> dict:
     if intent == "link":
         path = url_for("identity.telegram_link", state=state)
     elif intent == "invite":
-        path = url_for("identity.telegram_invite", token=token, state=state)
+        session["tg_invite"] = token  # kept out of the URL Telegram sends the browser to
+        path = url_for("identity.telegram_invite", state=state)
     else:
         path = url_for("identity.telegram_login", state=state)
     g.telegram_widget = True

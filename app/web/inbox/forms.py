@@ -17,8 +17,9 @@ class PrivateReplyForm(FlaskForm):
 
 class MessageForm(FlaskForm):
     text = TextAreaField(_l("Message"), validators=[max_length(1000)])
-    media_item_id = SelectField(_l("Image from the media library"), choices=[], coerce=str,
-                                validate_choice=False)
+    media_item_id = SelectField(
+        _l("Image from the media library"), choices=[], coerce=str, validate_choice=False
+    )
 
 
 class HideForm(FlaskForm):

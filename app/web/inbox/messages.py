@@ -10,9 +10,7 @@ RULES = {
         "The conversation continues when the customer writes again."
     ),
     "private_reply_used": _l("Instagram allows only one private reply per comment."),
-    "private_reply_expired": _l(
-        "Private replies are possible only within 7 days of the comment."
-    ),
+    "private_reply_expired": _l("Private replies are possible only within 7 days of the comment."),
     "private_reply_own": _l("Private replies go to other people's comments only."),
     "private_reply_deleted": _l("This comment was deleted."),
     "comment_deleted": _l("This comment was deleted."),

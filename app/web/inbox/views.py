@@ -115,7 +115,8 @@ def thread(thread_id: int):
 def _message_form(formdata=None) -> MessageForm:
     form = MessageForm(formdata=formdata) if formdata is not None else MessageForm()
     images = [
-        m for m in media_service.list_media(db.session, current_workspace_id(), limit=50)
+        m
+        for m in media_service.list_media(db.session, current_workspace_id(), limit=50)
         if m.kind == MediaKind.IMAGE.value and m.state == MediaState.READY.value
     ]
     form.media_item_id.choices = [("", _("No image"))] + [
@@ -138,8 +139,13 @@ def _run(thread: InboxThread, func, *args, success: str, **kwargs):
         return _back(thread)
     except actions.InboxSendError as e:
         db.session.commit()
-        flash(_("Instagram refused it: %(reason)s", reason=failure_text(
-            e.action.error_key, e.action.error_kind)), "danger")
+        flash(
+            _(
+                "Instagram refused it: %(reason)s",
+                reason=failure_text(e.action.error_key, e.action.error_kind),
+            ),
+            "danger",
+        )
         return _back(thread)
     db.session.commit()
     flash(success, "success")
@@ -169,11 +175,11 @@ def reply(comment_id: int):
     comment, thread = _comment(comment_id)
     form = CommentReplyForm()
     if not form.validate_on_submit():
-        flash(rule_text("text_empty") if not form.text.data else rule_text("text_too_long"),
-              "warning")
+        flash(
+            rule_text("text_empty") if not form.text.data else rule_text("text_too_long"), "warning"
+        )
         return _back(thread)
-    return _run(thread, actions.reply_to_comment, comment, form.text.data,
-                success=_("Reply sent."))
+    return _run(thread, actions.reply_to_comment, comment, form.text.data, success=_("Reply sent."))
 
 
 @bp.post("/comments/<int:comment_id>/hide")
@@ -184,8 +190,13 @@ def hide(comment_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     hidden = request.form.get("hidden") == "1"
-    return _run(thread, actions.set_hidden, comment, hidden,
-                success=_("Comment hidden.") if hidden else _("Comment shown again."))
+    return _run(
+        thread,
+        actions.set_hidden,
+        comment,
+        hidden,
+        success=_("Comment hidden.") if hidden else _("Comment shown again."),
+    )
 
 
 @bp.route("/comments/<int:comment_id>/delete", methods=["GET", "POST"])
@@ -206,11 +217,16 @@ def private_reply(comment_id: int):
     comment, thread = _comment(comment_id)
     form = PrivateReplyForm()
     if form.validate_on_submit():
-        return _run(thread, actions.private_reply, comment, form.text.data,
-                    success=_("Private reply sent."))
+        return _run(
+            thread, actions.private_reply, comment, form.text.data, success=_("Private reply sent.")
+        )
     state = actions.private_reply_state(comment)
     return render_template(
-        "inbox/private_reply.html", comment=comment, thread=thread, form=form, state=state,
+        "inbox/private_reply.html",
+        comment=comment,
+        thread=thread,
+        form=form,
+        state=state,
         deadline=comment.created_at + actions.PRIVATE_REPLY_WINDOW,
         reason=rule_text(f"private_reply_{state}") if state != "available" else None,
     )
@@ -233,8 +249,14 @@ def send(thread_id: int):
         if item is None or item.kind != MediaKind.IMAGE.value:
             abort(404)
         image_url = media_service.public_url(_settings(), item)
-    return _run(thread, actions.send_message, thread, form.text.data or "",
-                image_url=image_url, success=_("Message sent."))
+    return _run(
+        thread,
+        actions.send_message,
+        thread,
+        form.text.data or "",
+        image_url=image_url,
+        success=_("Message sent."),
+    )
 
 
 @bp.post("/actions/<int:action_id>/retry")

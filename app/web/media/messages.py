@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
-SUPPORTED = _l("Upload a JPEG, PNG, WebP or HEIC image, or an MP4 or MOV video.")
-
 ERRORS = {
     "unsupported": _l(
         "This file is not an image or video Kezek can use. Upload a JPEG, PNG, WebP or HEIC "

@@ -26,7 +26,7 @@ from app.web.post_messages import post_error_text
 from app.web.publishing import bp
 from app.web.publishing.forms import ComposeForm, split_collaborators
 from app.web.publishing.helpers import caption_counts, media_url, to_utc, workspace_tz
-from app.web.publishing.messages import DUPLICATE_TEXTS, post_error_hint
+from app.web.publishing.messages import DUPLICATE_TEXTS, post_error_hint, refused_text
 
 LIBRARY_LIMIT = 200
 
@@ -162,7 +162,7 @@ def _submit(form, settings, ws_id, account_ids, media_ids, alt_texts, ctx):
         )
     except PostError as e:
         db.session.rollback()
-        errors[e.field or "general"] = post_error_text(e.code)
+        errors[e.field or "general"] = refused_text(e.code)
         ctx["hint"] = post_error_hint(e.code)
         return None
     db.session.commit()

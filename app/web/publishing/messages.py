@@ -71,7 +71,21 @@ POST_ERROR_HINTS = {
         "the https:// address."
     ),
     "media_not_ready": _l("Wait until the file is processed in the media library, then retry."),
+    "public_url_status": _l(
+        "The media URL answered with an error: check that the proxy forwards /m/ to Kezek and "
+        "that the file is still in the media library."
+    ),
+    "public_url_wrong_type": _l(
+        "The media URL answered with another kind of file: check that the proxy in front of "
+        "Kezek does not rewrite the answers under /m/."
+    ),
+    "public_url_unresolvable": _l(
+        "The host name in PUBLIC_BASE_URL does not resolve: point the domain's DNS at this server."
+    ),
 }
+POST_ERROR_HINTS["public_url_unreachable"] = POST_ERROR_HINTS["media_url_unreachable"]
+# Media-check codes that app.web.post_messages words under another key.
+ERROR_ALIASES = {"public_url_unreachable": "media_url_unreachable"}
 
 
 def import_error_text(code: str, params: dict | None = None) -> str:
@@ -91,6 +105,11 @@ def snippet_error_text(code: str) -> str:
 
 def delivery_error_text(code: str) -> str:
     return str(DELIVERY_ERRORS.get(code, code))
+
+
+def refused_text(code: str) -> str:
+    """The translated reason a composition was refused."""
+    return post_error_text(ERROR_ALIASES.get(code, code))
 
 
 def post_error_hint(code: str | None) -> str:

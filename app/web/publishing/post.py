@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import db
-from app.models import InstagramAccount, MediaItem, Post, Role
+from app.models import InstagramAccount, MediaItem, Post, Role, utcnow
 from app.models.post import WORKING_STATUSES
 from app.services import posts as svc
 from app.services.compose_flow import submit
@@ -21,6 +23,16 @@ from app.web.publishing.helpers import media_url, to_local, workspace_tz
 from app.web.publishing.messages import type_label
 
 
+def _poll_interval(post: Post) -> str | None:
+    """How often the page refreshes the status: often while the worker is on it."""
+    if post.status not in WORKING_STATUSES:
+        return None
+    due = post.next_attempt_at
+    if post.status == "scheduled" and due is not None and due > utcnow() + timedelta(minutes=1):
+        return "30s"
+    return "2s"
+
+
 def _context(post: Post) -> dict:
     items = {pm.media_id: db.session.get(MediaItem, pm.media_id) for pm in post.media}
     return {
@@ -28,7 +40,7 @@ def _context(post: Post) -> dict:
         "account": db.session.get(InstagramAccount, post.account_id),
         "items": items,
         "log": svc.post_log(db.session, post),
-        "working": post.status in WORKING_STATUSES,
+        "poll": _poll_interval(post),
         "status_label": status_label,
         "type_label": type_label,
         "error_text": post_error_text,
@@ -66,7 +78,8 @@ def edit(post_id: int):
         form.collaborators.data = ", ".join(post.collaborators or [])
         local = to_local(post.scheduled_at, workspace_tz())
         if local is not None:
-            form.day.data, form.at.data = local.date().isoformat(), local.strftime("%H:%M")
+            form.day.data = local.date().isoformat()
+            form.at.data = local.strftime("%H:%M:%S" if local.second else "%H:%M")
     elif form.validate_on_submit():
         action = request.form.get("action", "save")
         when, errors = (None, {}) if not (form.day.data or form.at.data) else scheduled_from(form)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditLog, Role
+from app.models import Role
 from app.services import audit
 from app.services.users import UserError
-from app.services.workspaces import scoped, update_workspace
-from app.web.context import current_workspace_id, require_role
+from app.services.workspaces import update_workspace
+from app.web.context import require_role
 from app.web.messages import user_error
 from app.web.settings import bp
 from app.web.settings.forms import ProfileForm, WorkspaceForm
@@ -68,13 +67,5 @@ def workspace():
 @login_required
 @require_role(Role.OWNER)
 def activity():
-    rows = db.session.scalars(
-        scoped(AuditLog, current_workspace_id()).order_by(AuditLog.id.desc()).limit(200)
-    ).all()
-    own_logins = db.session.scalars(
-        select(AuditLog)
-        .where(AuditLog.user_id == current_user.id, AuditLog.workspace_id.is_(None))
-        .order_by(AuditLog.id.desc())
-        .limit(50)
-    ).all()
-    return render_template("settings/activity.html", rows=rows, own_logins=own_logins)
+    # The audit log moved to the privacy area (filters, CSV, admins' view of everything).
+    return redirect(url_for("privacy.audit_log"))
