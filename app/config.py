@@ -123,6 +123,13 @@ class Settings:
     INBOX_PROCESS_SECONDS: int = 2
     INBOX_SYNC_MINUTES: int = 5
     INBOX_POLL_SECONDS: int = 5
+    # Automations: a random pause before each automated reply ("min-max" seconds, or one
+    # number), how often the worker looks for work, and per-account hourly caps kept below
+    # Meta's limits (private replies: 750 calls/hour per account).
+    AUTOMATION_DELAY_SECONDS: str = "3-12"
+    AUTOMATION_PROCESS_SECONDS: int = 2
+    AUTOMATION_MAX_REPLIES_PER_HOUR: int = 120
+    AUTOMATION_MAX_MESSAGES_PER_HOUR: int = 500
     SANDBOX: bool = False
     SMTP_URL: str = ""
     SMTP_FROM: str = "kezek@localhost"

@@ -31,8 +31,12 @@ def _server(url: str):
     import pymysql
 
     parts = urlsplit(url)
-    return pymysql.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
-                           user=parts.username or "root", password=parts.password or "")
+    return pymysql.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+    )
 
 
 def seed(engine) -> int:
@@ -57,8 +61,12 @@ def seed(engine) -> int:
         today = local_day("Asia/Almaty")
         now = datetime.now(UTC)
         for n in range(ACCOUNTS):
-            acc = InstagramAccount(workspace_id=ws, ig_user_id=f"1784149{n:010d}",
-                                   username=f"account{n}", followers_count=1000 + n)
+            acc = InstagramAccount(
+                workspace_id=ws,
+                ig_user_id=f"1784149{n:010d}",
+                username=f"account{n}",
+                followers_count=1000 + n,
+            )
             s.add(acc)
             s.flush()
             base = rng.randint(500, 50_000)
@@ -66,33 +74,56 @@ def seed(engine) -> int:
             for back in range(DAYS):
                 day = today - timedelta(days=back)
                 missing = rng.random() < 0.01
-                snaps.append({
-                    "workspace_id": ws, "account_id": acc.id, "day": day,
-                    "status": "missing" if missing else "taken",
-                    "followers_count": None if missing else base + (DAYS - back) * 3,
-                    "follows_count": None if missing else 300, "media_count": 100,
-                    "taken_at": now,
-                })
-                days.append({
-                    "workspace_id": ws, "account_id": acc.id, "day": day,
-                    "reach": rng.randint(100, 9000), "views": rng.randint(100, 20000),
-                    "total_interactions": rng.randint(0, 500), "fetched_at": now,
-                })
+                snaps.append(
+                    {
+                        "workspace_id": ws,
+                        "account_id": acc.id,
+                        "day": day,
+                        "status": "missing" if missing else "taken",
+                        "followers_count": None if missing else base + (DAYS - back) * 3,
+                        "follows_count": None if missing else 300,
+                        "media_count": 100,
+                        "taken_at": now,
+                    }
+                )
+                days.append(
+                    {
+                        "workspace_id": ws,
+                        "account_id": acc.id,
+                        "day": day,
+                        "reach": rng.randint(100, 9000),
+                        "views": rng.randint(100, 20000),
+                        "total_interactions": rng.randint(0, 500),
+                        "fetched_at": now,
+                    }
+                )
             s.execute(insert(FollowerSnapshot), snaps)
             s.execute(insert(AccountInsightDay), days)
             posts = []
             for p in range(POSTS // ACCOUNTS):
                 reach = rng.randint(50, 8000)
                 inter = rng.randint(0, reach // 5)
-                posts.append({
-                    "workspace_id": ws, "account_id": acc.id, "ig_media_id": f"{acc.id}-{p}",
-                    "media_type": "IMAGE", "media_product_type": rng.choice(["FEED", "REELS"]),
-                    "caption": "Жаңа пост #kezek " * 3, "permalink": "https://instagram.com/p/x",
-                    "posted_at": now - timedelta(hours=rng.randint(1, 24 * 90)),
-                    "reach": reach, "views": reach * 2, "likes": inter // 2, "comments": 3,
-                    "saved": 1, "shares": 1, "total_interactions": inter,
-                    "engagement_rate": round(inter / reach, 6), "fetch_count": 1,
-                })
+                posts.append(
+                    {
+                        "workspace_id": ws,
+                        "account_id": acc.id,
+                        "ig_media_id": f"{acc.id}-{p}",
+                        "media_type": "IMAGE",
+                        "media_product_type": rng.choice(["FEED", "REELS"]),
+                        "caption": "Жаңа пост #kezek " * 3,
+                        "permalink": "https://instagram.com/p/x",
+                        "posted_at": now - timedelta(hours=rng.randint(1, 24 * 90)),
+                        "reach": reach,
+                        "views": reach * 2,
+                        "likes": inter // 2,
+                        "comments": 3,
+                        "saved": 1,
+                        "shares": 1,
+                        "total_interactions": inter,
+                        "engagement_rate": round(inter / reach, 6),
+                        "fetch_count": 1,
+                    }
+                )
             s.execute(insert(MediaInsight), posts)
             s.commit()
         return ws
@@ -114,8 +145,9 @@ def measure(client, path: str, n: int) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=30)
-    parser.add_argument("--url", default=os.environ.get("TEST_DATABASE_URL",
-                                                        "mysql+pymysql://root@127.0.0.1:3306/"))
+    parser.add_argument(
+        "--url", default=os.environ.get("TEST_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/")
+    )
     args = parser.parse_args()
 
     from app import create_app
@@ -132,11 +164,21 @@ def main() -> int:
         engine = make_engine(url)
         started = time.perf_counter()
         seed(engine)
-        print(f"seeded {ACCOUNTS} accounts x {DAYS} days, {POSTS} posts "
-              f"in {time.perf_counter() - started:.1f} s")
-        app = create_app({"KEZEK_ENV": "testing", "DATABASE_URL": url, "ENGINE": engine,
-                          "SECRET_KEY": "bench-" + "s" * 40, "WTF_CSRF_ENABLED": False,
-                          "DEFAULT_LOCALE": "en", "LOG_LEVEL": "WARNING"})
+        print(
+            f"seeded {ACCOUNTS} accounts x {DAYS} days, {POSTS} posts "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        app = create_app(
+            {
+                "KEZEK_ENV": "testing",
+                "DATABASE_URL": url,
+                "ENGINE": engine,
+                "SECRET_KEY": "bench-" + "s" * 40,
+                "WTF_CSRF_ENABLED": False,
+                "DEFAULT_LOCALE": "en",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
         client = app.test_client()
         resp = client.post("/login", data={"username": "bench", "password": "bench password 1"})
         assert resp.status_code == 302, resp.status_code
@@ -144,8 +186,10 @@ def main() -> int:
             ("overview, workspace, 30 days", "/analytics/"),
             ("overview, workspace, 729 days", "/analytics/?days=729"),
             ("overview, one account, 729 days", "/analytics/?account=1&days=729"),
-            ("post performance, workspace, by engagement",
-             "/analytics/posts?sort=engagement_rate&dir=desc"),
+            (
+                "post performance, workspace, by engagement",
+                "/analytics/posts?sort=engagement_rate&dir=desc",
+            ),
             ("post performance, one account, by date", "/analytics/posts?account=1"),
         ]
         print(f"{'page':48} {'p50 ms':>8} {'p95 ms':>8}")

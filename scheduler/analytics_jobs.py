@@ -61,25 +61,28 @@ def take_snapshots(now=None) -> int:
     ids = due_snapshots(db.session, settings.ANALYTICS_SNAPSHOT_HOUR, now)
     db.session.commit()
     client = _client()
-    return _each_claimed(
-        ids, lambda a: run_snapshot(db.session, settings, client, a, now=now), now
-    )
+    return _each_claimed(ids, lambda a: run_snapshot(db.session, settings, client, a, now=now), now)
 
 
 def collect(now=None) -> int:
     """Account insights (daily), media insights (falling schedule), audience (weekly)."""
     settings = current_app.config["SETTINGS"]
     now = now or utcnow()
-    ids = list(db.session.scalars(
-        select(InstagramAccount.id)
-        .where(InstagramAccount.status == AccountStatus.ACTIVE.value,
-               InstagramAccount.token_ciphertext.is_not(None))
-        .order_by(InstagramAccount.id)
-    ))
+    ids = list(
+        db.session.scalars(
+            select(InstagramAccount.id)
+            .where(
+                InstagramAccount.status == AccountStatus.ACTIVE.value,
+                InstagramAccount.token_ciphertext.is_not(None),
+            )
+            .order_by(InstagramAccount.id)
+        )
+    )
     db.session.commit()
     client = _client()
     return _each_claimed(
-        ids, lambda a: any(run_collection(db.session, settings, client, a, now=now).values()),
+        ids,
+        lambda a: any(run_collection(db.session, settings, client, a, now=now).values()),
         now,
     )
 

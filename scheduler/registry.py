@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scheduler import analytics_jobs, delivery, inbox_jobs, jobs, media_jobs, privacy_jobs
+from scheduler import (
+    analytics_jobs,
+    automation_jobs,
+    delivery,
+    inbox_jobs,
+    jobs,
+    media_jobs,
+    privacy_jobs,
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,14 @@ def job_specs(settings) -> list[JobSpec]:
             {"seconds": settings.INBOX_PROCESS_SECONDS},
         ),
         JobSpec("sync_inbox", inbox_jobs.sync_inbox, "interval", {"seconds": 60}),
+        JobSpec(
+            "run_automations", automation_jobs.run_automations, "interval",
+            {"seconds": settings.AUTOMATION_PROCESS_SECONDS},
+        ),
+        JobSpec(
+            "automation_housekeeping", automation_jobs.automation_housekeeping, "interval",
+            {"seconds": 60},
+        ),
         JobSpec("publish_due", jobs.publish_due, "interval", {"seconds": 1}),
         JobSpec("fill_post_permalinks", jobs.fill_post_permalinks, "interval", {"seconds": 15}),
         JobSpec(

@@ -66,9 +66,12 @@ class MessagingMixin(Transport):
         text: str,
         ig_user_id: str = "me",
         human_agent: bool = False,
+        quick_replies: list[dict[str, Any]] | None = None,
     ) -> SendResult:
-        """Send a text DM to an IGSID inside the messaging window."""
+        """Send a text DM to an IGSID inside the messaging window (optionally with buttons)."""
         body: dict[str, Any] = {"recipient": {"id": recipient_id}, "message": {"text": text}}
+        if quick_replies:
+            body["message"]["quick_replies"] = quick_replies
         if human_agent:
             # The required field set is unconfirmed (fact sheet §6.1): send both.
             body["messaging_type"] = "MESSAGE_TAG"

@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, WorkspaceOwned, utcnow
@@ -35,7 +45,12 @@ class FollowerSnapshot(WorkspaceOwned, Base):
         # Covers the series query, so 50 accounts x 729 days are summed from the index alone.
         Index(
             "ix_follower_snapshot_series",
-            "account_id", "day", "status", "followers_count", "follows_count", "media_count",
+            "account_id",
+            "day",
+            "status",
+            "followers_count",
+            "follows_count",
+            "media_count",
         ),
     )
 
@@ -141,7 +156,7 @@ class MediaInsight(WorkspaceOwned, Base):
     replies: Mapped[int | None] = mapped_column(Integer)
     total_interactions: Mapped[int | None] = mapped_column(Integer)
     # total_interactions / reach, kept so the table sorts in the database.
-    engagement_rate: Mapped[float | None] = mapped_column(Float)
+    engagement_rate: Mapped[float | None] = mapped_column(Double)
     # Why Instagram gave no figures (e.g. insights_not_enough_viewers), else NULL.
     unavailable_reason: Mapped[str | None] = mapped_column(String(64))
     fetch_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -117,8 +117,9 @@ def release(session: Session, account_id: int, owner: str) -> None:
     """Give the lease back."""
     session.execute(
         update(AnalyticsState)
-        .where(and_(AnalyticsState.account_id == account_id,
-                    AnalyticsState.lease_owner == owner[:64]))
+        .where(
+            and_(AnalyticsState.account_id == account_id, AnalyticsState.lease_owner == owner[:64])
+        )
         .values(lease_owner=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )

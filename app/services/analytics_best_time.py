@@ -58,8 +58,9 @@ def build(samples: list[tuple[datetime, float]], tz_name: str) -> HeatMap:
     return HeatMap(timezone=tz_name, posts=len(samples), cells=cells)
 
 
-def heat_map(session: Session, workspace_id: int, ids: list[int], tz_name: str,
-             now: datetime | None = None) -> HeatMap:
+def heat_map(
+    session: Session, workspace_id: int, ids: list[int], tz_name: str, now: datetime | None = None
+) -> HeatMap:
     """The heat map of the accounts' posts and Reels of the last 90 days."""
     now = now or utcnow()
     rows = session.execute(
@@ -74,8 +75,14 @@ def heat_map(session: Session, workspace_id: int, ids: list[int], tz_name: str,
     return build([(p, r) for p, r in rows], tz_name)
 
 
-def suggest_slots(session: Session, workspace_id: int, account_id: int, tz_name: str,
-                  now: datetime | None = None, count: int = 3) -> list[datetime]:
+def suggest_slots(
+    session: Session,
+    workspace_id: int,
+    account_id: int,
+    tz_name: str,
+    now: datetime | None = None,
+    count: int = 3,
+) -> list[datetime]:
     """The next times (aware UTC) at the account's best weekday/hour slots, soonest first;
     empty while there are too few posts to tell. The composer offers these."""
     now = now or utcnow()

@@ -82,8 +82,9 @@ def due_snapshots(session: Session, hour: int, now: datetime | None = None) -> l
     return due
 
 
-def store_snapshot(session: Session, account: InstagramAccount, day: date, profile,
-                   now: datetime | None = None) -> None:
+def store_snapshot(
+    session: Session, account: InstagramAccount, day: date, profile, now: datetime | None = None
+) -> None:
     """Store the day's follower and profile snapshot (once: a second call changes nothing)
     and record the days since the previous snapshot as missing."""
     now = now or utcnow()
@@ -96,25 +97,49 @@ def store_snapshot(session: Session, account: InstagramAccount, day: date, profi
         first_gap = max(previous + timedelta(days=1), day - timedelta(FOLLOWER_RETENTION_DAYS - 1))
         gap = first_gap
         while gap < day:
-            insert_ignore(session, FollowerSnapshot, {
-                "workspace_id": account.workspace_id, "account_id": account.id, "day": gap,
-                "status": SnapshotStatus.MISSING.value, "taken_at": now,
-            }, ("account_id", "day"))
+            insert_ignore(
+                session,
+                FollowerSnapshot,
+                {
+                    "workspace_id": account.workspace_id,
+                    "account_id": account.id,
+                    "day": gap,
+                    "status": SnapshotStatus.MISSING.value,
+                    "taken_at": now,
+                },
+                ("account_id", "day"),
+            )
             gap += timedelta(days=1)
     counts = {
         "followers_count": profile.followers_count,
         "follows_count": profile.follows_count,
         "media_count": profile.media_count,
     }
-    base = {"workspace_id": account.workspace_id, "account_id": account.id, "day": day,
-            "taken_at": now}
-    insert_ignore(session, FollowerSnapshot,
-                  {**base, **counts, "status": SnapshotStatus.TAKEN.value}, ("account_id", "day"))
-    insert_ignore(session, ProfileSnapshot, {
-        **base, **counts, "username": (profile.username or account.username)[:64],
-        "name": (profile.name or None) and profile.name[:255],
-        "biography": profile.biography, "profile_picture_url": profile.profile_picture_url,
-    }, ("account_id", "day"))
+    base = {
+        "workspace_id": account.workspace_id,
+        "account_id": account.id,
+        "day": day,
+        "taken_at": now,
+    }
+    insert_ignore(
+        session,
+        FollowerSnapshot,
+        {**base, **counts, "status": SnapshotStatus.TAKEN.value},
+        ("account_id", "day"),
+    )
+    insert_ignore(
+        session,
+        ProfileSnapshot,
+        {
+            **base,
+            **counts,
+            "username": (profile.username or account.username)[:64],
+            "name": (profile.name or None) and profile.name[:255],
+            "biography": profile.biography,
+            "profile_picture_url": profile.profile_picture_url,
+        },
+        ("account_id", "day"),
+    )
     # Keep the account's cached counts current for the other pages.
     for name, value in counts.items():
         if value is not None:
@@ -131,33 +156,55 @@ def read_profile(client: InstagramClient, token: str):
         return client.get_profile(token, fields=PROFILE_FIELDS)
 
 
-def collect_account_insights(session: Session, client: InstagramClient, account, token: str,
-                             tz_name: str, today: date) -> int:
+def collect_account_insights(
+    session: Session, client: InstagramClient, account, token: str, tz_name: str, today: date
+) -> int:
     """Read the last 3 complete local days of account insights; return days stored."""
     stored = 0
     for back in range(1, INSIGHT_DAYS + 1):
         day = today - timedelta(days=back)
         since, until = day_bounds(tz_name, day)
         data = client.get_account_insights(
-            token, metrics=parse.ACCOUNT_DAY_METRICS, period="day", metric_type="total_value",
-            since=since, until=until,
+            token,
+            metrics=parse.ACCOUNT_DAY_METRICS,
+            period="day",
+            metric_type="total_value",
+            since=since,
+            until=until,
         )
         values = parse.metrics_by_name(data)
         follows = unfollows = None
         try:
-            follows, unfollows = parse.follows_unfollows(client.get_account_insights(
-                token, metrics=[parse.FOLLOWS_METRIC], period="day",
-                metric_type="total_value", breakdown="follow_type", since=since, until=until,
-            ))
+            follows, unfollows = parse.follows_unfollows(
+                client.get_account_insights(
+                    token,
+                    metrics=[parse.FOLLOWS_METRIC],
+                    period="day",
+                    metric_type="total_value",
+                    breakdown="follow_type",
+                    since=since,
+                    until=until,
+                )
+            )
         except InstagramError as e:
             # Under 100 followers the breakdown is refused: follows stay "not available".
             if e.kind not in (ErrorKind.BAD_INPUT, ErrorKind.UNKNOWN, ErrorKind.PERMISSION):
                 raise
         row = {name: values.get(name) for name in parse.ACCOUNT_DAY_METRICS}
-        upsert(session, AccountInsightDay, {
-            "workspace_id": account.workspace_id, "account_id": account.id, "day": day,
-            **row, "follows": follows, "unfollows": unfollows, "fetched_at": utcnow(),
-        }, ("account_id", "day"))
+        upsert(
+            session,
+            AccountInsightDay,
+            {
+                "workspace_id": account.workspace_id,
+                "account_id": account.id,
+                "day": day,
+                **row,
+                "follows": follows,
+                "unfollows": unfollows,
+                "fetched_at": utcnow(),
+            },
+            ("account_id", "day"),
+        )
         stored += 1
     return stored
 
@@ -165,8 +212,7 @@ def collect_account_insights(session: Session, client: InstagramClient, account,
 def _state(session: Session, account: InstagramAccount) -> AnalyticsState:
     state = session.scalar(select(AnalyticsState).where(AnalyticsState.account_id == account.id))
     if state is None:
-        state = AnalyticsState(workspace_id=account.workspace_id, account_id=account.id,
-                               failures=0)
+        state = AnalyticsState(workspace_id=account.workspace_id, account_id=account.id, failures=0)
         session.add(state)
         session.flush()
     return state
@@ -182,8 +228,9 @@ def _token(session: Session, settings, account: InstagramAccount) -> str:
         raise Stop from None
 
 
-def handle_error(session: Session, account, state: AnalyticsState, error: InstagramError,
-                 now: datetime) -> None:
+def handle_error(
+    session: Session, account, state: AnalyticsState, error: InstagramError, now: datetime
+) -> None:
     """What an error means for the run: dead token -> reconnect; throttled or transient ->
     wait (Instagram's estimate, else exponential back-off)."""
     from app.services.accounts import mark_token_dead
@@ -193,14 +240,17 @@ def handle_error(session: Session, account, state: AnalyticsState, error: Instag
         mark_token_dead(session, account, error.message_key)
         return
     state.failures = (state.failures or 0) + 1
-    wait = error.retry_after_seconds or min(2 ** state.failures * 60, 6 * 3600)
+    wait = error.retry_after_seconds or min(2**state.failures * 60, 6 * 3600)
     state.retry_at = now + timedelta(seconds=wait)
-    log.warning("analytics collection deferred",
-                extra={"account": account.id, "err": repr(error), "wait": wait})
+    log.warning(
+        "analytics collection deferred",
+        extra={"account": account.id, "err": repr(error), "wait": wait},
+    )
 
 
-def run_snapshot(session: Session, settings, client: InstagramClient, account, *,
-                 now: datetime | None = None) -> bool:
+def run_snapshot(
+    session: Session, settings, client: InstagramClient, account, *, now: datetime | None = None
+) -> bool:
     """Snapshot one account for its local today; False when it could not."""
     now = now or utcnow()
     state = _state(session, account)
@@ -217,8 +267,9 @@ def run_snapshot(session: Session, settings, client: InstagramClient, account, *
     return True
 
 
-def run_collection(session: Session, settings, client: InstagramClient, account, *,
-                   now: datetime | None = None) -> dict[str, int]:
+def run_collection(
+    session: Session, settings, client: InstagramClient, account, *, now: datetime | None = None
+) -> dict[str, int]:
     """Collect whatever is due for one account, slowing down above 75 % usage."""
     now = now or utcnow()
     state = _state(session, account)
@@ -233,14 +284,16 @@ def run_collection(session: Session, settings, client: InstagramClient, account,
         token = _token(session, settings, account)
         if state.insights_day != today:
             done["insight_days"] = collect_account_insights(
-                session, client, account, token, tz_name, today)
+                session, client, account, token, tz_name, today
+            )
             state.insights_day = today
         list_every = MEDIA_LIST_EVERY * (4 if slow else 1)
         if state.media_list_at is None or state.media_list_at <= now - list_every:
             done["media_listed"] = refresh_media(session, client, account, token, now)
             state.media_list_at = now
         done["media_read"] = collect_media_insights(
-            session, client, account, token, now, limit=3 if slow else 25)
+            session, client, account, token, now, limit=3 if slow else 25
+        )
         if not slow and (state.audience_at is None or state.audience_at <= now - AUDIENCE_EVERY):
             done["audience"] = collect_audience(session, client, account, token, now)
             state.audience_at = now

@@ -30,8 +30,17 @@ def followers_csv(points) -> str:
     """Date, followers, follows, media, net change, missing."""
     return to_csv(
         [_("Date"), _("Followers"), _("Following"), _("Posts"), _("Net change"), _("Missing")],
-        ([p.day.isoformat(), p.followers, p.follows, p.media_count, p.net_change,
-          "1" if p.missing else ""] for p in points),
+        (
+            [
+                p.day.isoformat(),
+                p.followers,
+                p.follows,
+                p.media_count,
+                p.net_change,
+                "1" if p.missing else "",
+            ]
+            for p in points
+        ),
     )
 
 
@@ -46,13 +55,37 @@ def insights_csv(days: list[dict]) -> str:
 def posts_csv(rows) -> str:
     """The post performance table."""
     return to_csv(
-        [_("Account"), _("Type"), _("Published"), _("Caption"), _("Reach"), _("Views"),
-         _("Likes"), _("Comments"), _("Saves"), _("Shares"), _("Interactions"),
-         _("Engagement rate"), _("Link")],
+        [
+            _("Account"),
+            _("Type"),
+            _("Published"),
+            _("Caption"),
+            _("Reach"),
+            _("Views"),
+            _("Likes"),
+            _("Comments"),
+            _("Saves"),
+            _("Shares"),
+            _("Interactions"),
+            _("Engagement rate"),
+            _("Link"),
+        ],
         (
-            [username, m.media_product_type, m.posted_at.isoformat(), m.caption or "",
-             m.reach, m.views, m.likes, m.comments, m.saved, m.shares, m.total_interactions,
-             m.engagement_rate, m.permalink]
+            [
+                username,
+                m.media_product_type,
+                m.posted_at.isoformat(),
+                m.caption or "",
+                m.reach,
+                m.views,
+                m.likes,
+                m.comments,
+                m.saved,
+                m.shares,
+                m.total_interactions,
+                m.engagement_rate,
+                m.permalink,
+            ]
             for m, username, _post in rows
         ),
     )

@@ -67,8 +67,9 @@ def parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _store_item(session: Session, account: InstagramAccount, item: dict, known: dict,
-                now: datetime) -> bool:
+def _store_item(
+    session: Session, account: InstagramAccount, item: dict, known: dict, now: datetime
+) -> bool:
     posted = parse_time(item.get("timestamp"))
     media_id = str(item.get("id") or "")
     if posted is None or not media_id:
@@ -88,19 +89,33 @@ def _store_item(session: Session, account: InstagramAccount, item: dict, known: 
                 setattr(row, key, value)
         return True
     first_read = now if product != "STORY" or now - posted < STORY_LIFETIME else None
-    insert_ignore(session, MediaInsight, {
-        "workspace_id": account.workspace_id, "account_id": account.id,
-        "ig_media_id": media_id, "posted_at": posted, **meta,
-        # Counts from the media list until the insights are read.
-        "likes": parse.as_int(item.get("like_count")),
-        "comments": parse.as_int(item.get("comments_count")),
-        "fetch_count": 0, "next_fetch_at": first_read,
-    }, ("account_id", "ig_media_id"))
+    insert_ignore(
+        session,
+        MediaInsight,
+        {
+            "workspace_id": account.workspace_id,
+            "account_id": account.id,
+            "ig_media_id": media_id,
+            "posted_at": posted,
+            **meta,
+            # Counts from the media list until the insights are read.
+            "likes": parse.as_int(item.get("like_count")),
+            "comments": parse.as_int(item.get("comments_count")),
+            "fetch_count": 0,
+            "next_fetch_at": first_read,
+        },
+        ("account_id", "ig_media_id"),
+    )
     return True
 
 
-def refresh_media(session: Session, client: InstagramClient, account: InstagramAccount,
-                  token: str, now: datetime | None = None) -> int:
+def refresh_media(
+    session: Session,
+    client: InstagramClient,
+    account: InstagramAccount,
+    token: str,
+    now: datetime | None = None,
+) -> int:
     """Record the posts and Reels of the last 90 days and the live Stories."""
     now = now or utcnow()
     since = now - MEDIA_WINDOW
@@ -125,8 +140,16 @@ def refresh_media(session: Session, client: InstagramClient, account: InstagramA
 
 
 def _apply(row: MediaInsight, values: dict[str, int | None]) -> None:
-    for name in ("reach", "views", "likes", "comments", "saved", "shares", "replies",
-                 "total_interactions"):
+    for name in (
+        "reach",
+        "views",
+        "likes",
+        "comments",
+        "saved",
+        "shares",
+        "replies",
+        "total_interactions",
+    ):
         if name in values:
             setattr(row, name, values[name])
     row.engagement_rate = parse.engagement_rate(
@@ -134,9 +157,15 @@ def _apply(row: MediaInsight, values: dict[str, int | None]) -> None:
     )
 
 
-def collect_media_insights(session: Session, client: InstagramClient,
-                           account: InstagramAccount, token: str, now: datetime | None = None,
-                           *, limit: int = 25) -> int:
+def collect_media_insights(
+    session: Session,
+    client: InstagramClient,
+    account: InstagramAccount,
+    token: str,
+    now: datetime | None = None,
+    *,
+    limit: int = 25,
+) -> int:
     """Read the insights of media that are due (one request per media item)."""
     now = now or utcnow()
     due = session.scalars(
@@ -146,8 +175,9 @@ def collect_media_insights(session: Session, client: InstagramClient,
         .limit(limit)
     ).all()
     for row in due:
-        product = row.media_product_type if row.media_product_type in parse.MEDIA_METRICS \
-            else "FEED"
+        product = (
+            row.media_product_type if row.media_product_type in parse.MEDIA_METRICS else "FEED"
+        )
         row.fetch_count += 1
         row.fetched_at = now
         row.next_fetch_at = next_fetch(row.media_product_type, row.posted_at, now)
@@ -172,20 +202,37 @@ def collect_media_insights(session: Session, client: InstagramClient,
     return len(due)
 
 
-def _store_audience(session: Session, account: InstagramAccount, dimension: str,
-                    rows: list[tuple[str, int]] | None, reason: str | None, now: datetime):
-    upsert(session, AudienceBreakdown, {
-        "workspace_id": account.workspace_id, "account_id": account.id,
-        "dimension": dimension,
-        "status": (AudienceStatus.AVAILABLE if rows else AudienceStatus.NOT_AVAILABLE).value,
-        "data": [list(r) for r in rows] if rows else None,
-        "reason": None if rows else (reason or "no_data"),
-        "fetched_at": now,
-    }, ("account_id", "dimension"))
+def _store_audience(
+    session: Session,
+    account: InstagramAccount,
+    dimension: str,
+    rows: list[tuple[str, int]] | None,
+    reason: str | None,
+    now: datetime,
+):
+    upsert(
+        session,
+        AudienceBreakdown,
+        {
+            "workspace_id": account.workspace_id,
+            "account_id": account.id,
+            "dimension": dimension,
+            "status": (AudienceStatus.AVAILABLE if rows else AudienceStatus.NOT_AVAILABLE).value,
+            "data": [list(r) for r in rows] if rows else None,
+            "reason": None if rows else (reason or "no_data"),
+            "fetched_at": now,
+        },
+        ("account_id", "dimension"),
+    )
 
 
-def collect_audience(session: Session, client: InstagramClient, account: InstagramAccount,
-                     token: str, now: datetime | None = None) -> int:
+def collect_audience(
+    session: Session,
+    client: InstagramClient,
+    account: InstagramAccount,
+    token: str,
+    now: datetime | None = None,
+) -> int:
     """Follower demographics by age, gender, country and city (weekly)."""
     now = now or utcnow()
     if account.followers_count is not None and account.followers_count < AUDIENCE_MIN_FOLLOWERS:
@@ -196,10 +243,16 @@ def collect_audience(session: Session, client: InstagramClient, account: Instagr
     for dimension in parse.AUDIENCE_DIMENSIONS:
         reason = None
         try:
-            rows = parse.demographics(client.get_account_insights(
-                token, metrics=["follower_demographics"], period="lifetime",
-                metric_type="total_value", breakdown=dimension, timeframe="this_month",
-            ))
+            rows = parse.demographics(
+                client.get_account_insights(
+                    token,
+                    metrics=["follower_demographics"],
+                    period="lifetime",
+                    metric_type="total_value",
+                    breakdown=dimension,
+                    timeframe="this_month",
+                )
+            )
         except InstagramError as e:
             if e.kind not in (ErrorKind.PERMISSION, ErrorKind.BAD_INPUT, ErrorKind.UNKNOWN):
                 raise

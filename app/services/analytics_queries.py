@@ -22,8 +22,17 @@ from app.services.analytics_parse import AUDIENCE_DIMENSIONS
 from app.services.workspaces import scoped
 
 RANGES = (30, 90, 365, 729)
-POST_SORTS = ("posted_at", "reach", "views", "likes", "comments", "saved", "shares",
-              "total_interactions", "engagement_rate")
+POST_SORTS = (
+    "posted_at",
+    "reach",
+    "views",
+    "likes",
+    "comments",
+    "saved",
+    "shares",
+    "total_interactions",
+    "engagement_rate",
+)
 PRODUCT_TYPES = ("FEED", "REELS", "STORY")
 
 
@@ -49,10 +58,13 @@ def account_ids(session: Session, workspace_id: int, account_id: int | None = No
 
 def account_ids_in(session: Session, workspace_id: int, ids: list[int]) -> list[int]:
     """The ids among `ids` that are accounts of the workspace."""
-    return list(session.scalars(
-        select(InstagramAccount.id).where(InstagramAccount.workspace_id == workspace_id,
-                                          InstagramAccount.id.in_(ids))
-    ))
+    return list(
+        session.scalars(
+            select(InstagramAccount.id).where(
+                InstagramAccount.workspace_id == workspace_id, InstagramAccount.id.in_(ids)
+            )
+        )
+    )
 
 
 def days_between(start: date, end: date) -> list[date]:
@@ -60,8 +72,9 @@ def days_between(start: date, end: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-def follower_series(session: Session, workspace_id: int, ids: list[int], start: date,
-                    end: date) -> list[Point]:
+def follower_series(
+    session: Session, workspace_id: int, ids: list[int], start: date, end: date
+) -> list[Point]:
     """Followers per day, summed over accounts; a day any tracked account missed is a gap.
 
     Summed in the database (one row per day comes back), so 50 accounts x 729 days stay fast.
@@ -73,15 +86,26 @@ def follower_series(session: Session, workspace_id: int, ids: list[int], start: 
     ids = account_ids_in(session, workspace_id, ids)
     if not ids:
         return []
-    first_days = sorted(session.scalars(
-        select(func.min(snap.day)).where(snap.account_id.in_(ids)).group_by(snap.account_id)
-    ).all())
+    first_days = sorted(
+        session.scalars(
+            select(func.min(snap.day)).where(snap.account_id.in_(ids)).group_by(snap.account_id)
+        ).all()
+    )
     rows = session.execute(
-        select(snap.day, func.sum(snap.followers_count), func.sum(snap.follows_count),
-               func.sum(snap.media_count), func.count())
-        .where(snap.account_id.in_(ids),
-               snap.day >= start - timedelta(days=1), snap.day <= end,
-               snap.status == SnapshotStatus.TAKEN.value, snap.followers_count.is_not(None))
+        select(
+            snap.day,
+            func.sum(snap.followers_count),
+            func.sum(snap.follows_count),
+            func.sum(snap.media_count),
+            func.count(),
+        )
+        .where(
+            snap.account_id.in_(ids),
+            snap.day >= start - timedelta(days=1),
+            snap.day <= end,
+            snap.status == SnapshotStatus.TAKEN.value,
+            snap.followers_count.is_not(None),
+        )
         .group_by(snap.day)
     ).all()
     by_day = {day: (int(f), _int(fw), _int(m), n) for day, f, fw, m, n in rows}
@@ -123,8 +147,9 @@ def overview(series: list[Point]) -> dict:
     return out
 
 
-def insight_days(session: Session, workspace_id: int, ids: list[int], start: date,
-                 end: date) -> list[dict]:
+def insight_days(
+    session: Session, workspace_id: int, ids: list[int], start: date, end: date
+) -> list[dict]:
     """Account insights per day summed over accounts; a metric nobody has is None."""
     if not ids or start > end:
         return []
@@ -132,18 +157,26 @@ def insight_days(session: Session, workspace_id: int, ids: list[int], start: dat
     ids = account_ids_in(session, workspace_id, ids)
     rows = session.execute(
         select(AccountInsightDay.day, *[func.sum(c) for c in cols])
-        .where(AccountInsightDay.account_id.in_(ids or [-1]),
-               AccountInsightDay.day >= start, AccountInsightDay.day <= end)
+        .where(
+            AccountInsightDay.account_id.in_(ids or [-1]),
+            AccountInsightDay.day >= start,
+            AccountInsightDay.day <= end,
+        )
         .group_by(AccountInsightDay.day)
     ).all()
     found = {r[0]: r[1:] for r in rows}
     out = []
     for day in days_between(start, end):
         values = found.get(day)
-        out.append({"day": day, **{
-            c: (int(values[i]) if values and values[i] is not None else None)
-            for i, c in enumerate(ACCOUNT_METRIC_COLUMNS)
-        }})
+        out.append(
+            {
+                "day": day,
+                **{
+                    c: (int(values[i]) if values and values[i] is not None else None)
+                    for i, c in enumerate(ACCOUNT_METRIC_COLUMNS)
+                },
+            }
+        )
     return out
 
 
@@ -165,8 +198,16 @@ class PostFilter:
     descending: bool = True
 
 
-def post_performance(session: Session, workspace_id: int, ids: list[int], flt: PostFilter,
-                     *, limit: int = 100, offset: int = 0, after_id: int | None = None):
+def post_performance(
+    session: Session,
+    workspace_id: int,
+    ids: list[int],
+    flt: PostFilter,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    after_id: int | None = None,
+):
     """(MediaInsight, username, Kezek post id or None) rows, filtered and sorted."""
     ids = account_ids_in(session, workspace_id, ids) if ids else []
     if not ids:
@@ -188,8 +229,7 @@ def post_performance(session: Session, workspace_id: int, ids: list[int], flt: P
     else:
         col = getattr(MediaInsight, flt.sort if flt.sort in POST_SORTS else "posted_at")
         # NULLs last in both directions (MariaDB has no NULLS LAST).
-        order = [col.is_(None), col.desc() if flt.descending else col.asc(),
-                 MediaInsight.id.desc()]
+        order = [col.is_(None), col.desc() if flt.descending else col.asc(), MediaInsight.id.desc()]
     rows = session.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
     posts = kezek_posts(session, workspace_id, [r[0].ig_media_id for r in rows])
     return [(m, username, posts.get(m.ig_media_id)) for m, username in rows]
@@ -199,27 +239,33 @@ def kezek_posts(session: Session, workspace_id: int, media_ids: list[str]) -> di
     """{Instagram media id: Kezek post id} for media published through Kezek."""
     if not media_ids:
         return {}
-    return dict(session.execute(
-        select(Post.ig_media_id, Post.id)
-        .where(Post.workspace_id == workspace_id, Post.ig_media_id.in_(media_ids))
-    ).all())
+    return dict(
+        session.execute(
+            select(Post.ig_media_id, Post.id).where(
+                Post.workspace_id == workspace_id, Post.ig_media_id.in_(media_ids)
+            )
+        ).all()
+    )
 
 
-def best_posts(session: Session, workspace_id: int, ids: list[int], since: datetime,
-               limit: int = 5):
+def best_posts(
+    session: Session, workspace_id: int, ids: list[int], since: datetime, limit: int = 5
+):
     """The best posts published since `since`, by interactions."""
     flt = PostFilter(start=since, sort="total_interactions")
     return post_performance(session, workspace_id, ids, flt, limit=limit)
 
 
-def audience(session: Session, workspace_id: int, account_id: int) -> dict[str, AudienceBreakdown
-                                                                          | None]:
+def audience(
+    session: Session, workspace_id: int, account_id: int
+) -> dict[str, AudienceBreakdown | None]:
     """The newest demographics per dimension (None = never collected yet)."""
     rows = {
         r.dimension: r
         for r in session.scalars(
             scoped(AudienceBreakdown, workspace_id).where(
-                AudienceBreakdown.account_id == account_id)
+                AudienceBreakdown.account_id == account_id
+            )
         )
     }
     return {d: rows.get(d) for d in AUDIENCE_DIMENSIONS}

@@ -75,7 +75,9 @@ def delete_workspace(session: Session, settings, workspace_id: int) -> dict:
     """Delete a workspace with every row and file in it (tokens included); count them."""
     counts = {"workspaces": 1, "accounts": 0, "media_files": 0}
     accounts = list(
-        session.scalars(select(InstagramAccount).where(InstagramAccount.workspace_id == workspace_id))
+        session.scalars(
+            select(InstagramAccount).where(InstagramAccount.workspace_id == workspace_id)
+        )
     )
     for account in accounts:
         _forget_unlinked(session, account)
@@ -164,7 +166,9 @@ def delete_user(session: Session, settings, user: User, *, actor=None, ip: str =
         for key, value in delete_workspace(session, settings, ws.id).items():
             counts[key] = counts.get(key, 0) + value
     exports = session.scalars(
-        select(ExportJob).where(or_(ExportJob.user_id == user_id, ExportJob.requested_by_id == user_id))
+        select(ExportJob).where(
+            or_(ExportJob.user_id == user_id, ExportJob.requested_by_id == user_id)
+        )
     ).all()
     counts["export_files"] = _remove_export_files(settings, exports)
     session.execute(
@@ -184,8 +188,12 @@ def delete_user(session: Session, settings, user: User, *, actor=None, ip: str =
     session.expire_all()
     self_delete = actor is None or getattr(actor, "id", None) == user_id
     audit.record(
-        session, "user_delete", user=None if self_delete else actor,
-        username="" if self_delete else None, ip=ip, detail={"deleted_user_id": user_id, **counts},
+        session,
+        "user_delete",
+        user=None if self_delete else actor,
+        username="" if self_delete else None,
+        ip=ip,
+        detail={"deleted_user_id": user_id, **counts},
     )
     session.flush()
     log.info("user deleted", extra={"user_id": user_id, **counts})

@@ -1,4 +1,4 @@
-""""Export my data": a ZIP of JSON files for every table holding the user's data, plus media.
+""" "Export my data": a ZIP of JSON files for every table holding the user's data, plus media.
 
 Tables are found through the model metadata, so a table added later is exported without
 changes here; only secrets (tokens, hashes, sign-in session ids) are left out.
@@ -64,8 +64,13 @@ def start_export(session: Session, user: User, requested_by: User) -> ExportJob:
     )
     if running is not None:
         return running
-    job = ExportJob(user_id=user.id, requested_by_id=requested_by.id,
-                    state=ExportState.PENDING.value, progress=0, size_bytes=0)
+    job = ExportJob(
+        user_id=user.id,
+        requested_by_id=requested_by.id,
+        state=ExportState.PENDING.value,
+        progress=0,
+        size_bytes=0,
+    )
     session.add(job)
     session.flush()
     return job
@@ -84,10 +89,12 @@ def claim_export(session: Session, worker_id: str, now: datetime | None = None):
     now = now or utcnow()
     stmt = (
         select(ExportJob)
-        .where(or_(
-            ExportJob.state == ExportState.PENDING.value,
-            (ExportJob.state == ExportState.RUNNING.value) & (ExportJob.lease_until < now),
-        ))
+        .where(
+            or_(
+                ExportJob.state == ExportState.PENDING.value,
+                (ExportJob.state == ExportState.RUNNING.value) & (ExportJob.lease_until < now),
+            )
+        )
         .order_by(ExportJob.id)
         .limit(1)
     )
@@ -115,7 +122,8 @@ def _jsonable(value):
 
 def _rows(session: Session, table: Table, where) -> list[dict]:
     cols = [
-        c for c in table.columns
+        c
+        for c in table.columns
         if c.name not in SECRET_COLUMNS and (table.name, c.name) not in SECRET_TABLE_COLUMNS
     ]
     result = session.execute(select(*cols).where(where).order_by(*table.primary_key.columns))
@@ -133,7 +141,9 @@ def plan(session: Session, user: User) -> list[tuple[str, Table, object]]:
     for t in tables:
         user_fks = _fk_to(t, "user")
         if user_fks and "workspace_id" not in t.c:
-            files.append((f"user/{t.name}.json", t, or_(*(fk.parent == user.id for fk in user_fks))))
+            files.append(
+                (f"user/{t.name}.json", t, or_(*(fk.parent == user.id for fk in user_fks)))
+            )
     audit = Base.metadata.tables["audit_log"]
     files.append(("user/audit_log.json", audit, audit.c.user_id == user.id))
     memberships = session.scalars(select(Membership).where(Membership.user_id == user.id)).all()
@@ -159,9 +169,7 @@ def plan(session: Session, user: User) -> list[tuple[str, Table, object]]:
 def _media_files(session: Session, settings, workspace_ids: list[int]):
     from app.models import MediaItem
 
-    for item in session.scalars(
-        select(MediaItem).where(MediaItem.workspace_id.in_(workspace_ids))
-    ):
+    for item in session.scalars(select(MediaItem).where(MediaItem.workspace_id.in_(workspace_ids))):
         try:
             path = path_for(settings, item.storage_key)
         except ValueError:
@@ -184,10 +192,17 @@ def build_export(session: Session, settings, job: ExportJob, on_progress=None) -
     step = 0
     try:
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("README.txt", README.format(generated=utcnow().isoformat(timespec="seconds"),
-                                                    username=user.username))
-            profile = {c.name: _jsonable(getattr(user, c.key)) for c in User.__table__.columns
-                       if c.name not in SECRET_COLUMNS}
+            zf.writestr(
+                "README.txt",
+                README.format(
+                    generated=utcnow().isoformat(timespec="seconds"), username=user.username
+                ),
+            )
+            profile = {
+                c.name: _jsonable(getattr(user, c.key))
+                for c in User.__table__.columns
+                if c.name not in SECRET_COLUMNS
+            }
             zf.writestr("user.json", json.dumps(profile, ensure_ascii=False, indent=1))
             for name, table, where in files:
                 rows = _rows(session, table, where)
@@ -236,13 +251,23 @@ def downloadable(job: ExportJob | None, user: User, now: datetime | None = None)
     )
 
 
-def take_download(session: Session, settings, job: ExportJob, user: User, token: str | None,
-                  *, need_token: bool = True) -> Path:
+def take_download(
+    session: Session,
+    settings,
+    job: ExportJob,
+    user: User,
+    token: str | None,
+    *,
+    need_token: bool = True,
+) -> Path:
     """Use up the export's download (single use) and return the file path."""
     if not downloadable(job, user):
         raise ExportError("export_gone")
-    if need_token and (not token or not job.token_hash
-                       or not secrets.compare_digest(hash_token(token), job.token_hash)):
+    if need_token and (
+        not token
+        or not job.token_hash
+        or not secrets.compare_digest(hash_token(token), job.token_hash)
+    ):
         raise ExportError("export_gone")
     path = Path(settings.MEDIA_DIR) / job.file_path
     if not path.is_file():

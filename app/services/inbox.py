@@ -19,6 +19,7 @@ from app.models import (
     WebhookEvent,
     utcnow,
 )
+from app.services.automations import hook as automation_hook
 from app.services.webhooks import CommentEvent, MessagingEvent, parse_body, parse_entries
 
 log = logging.getLogger(__name__)
@@ -250,9 +251,9 @@ def process_batch(session: Session, event: WebhookEvent, accounts: dict) -> None
             continue
         account.last_webhook_at = now
         for comment in entry.comments:
-            apply_comment(session, account, comment)
+            automation_hook.on_comment(session, account, apply_comment(session, account, comment))
         for item in entry.messaging:
-            apply_messaging(session, account, item)
+            automation_hook.on_message(session, account, item, apply_messaging(session, account, item))
 
 
 def process_pending(session: Session, limit: int = BATCHES_PER_RUN) -> dict:

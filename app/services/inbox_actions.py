@@ -239,6 +239,7 @@ def send_message(
     user=None,
     image_url: str | None = None,
     action=None,
+    quick_replies: list[dict] | None = None,
 ) -> InboxMessage:
     """Reply in a conversation inside the messaging window (text, or an image by URL)."""
     text = check_text(text, dm=True) if text or not image_url else ""
@@ -259,6 +260,7 @@ def send_message(
                 recipient_id=thread.thread_key,
                 text=text,
                 human_agent=window.human_agent,
+                quick_replies=quick_replies,
             )
             msg = _store_sent(session, account, thread, result.message_id, text, user, utcnow())
     except InstagramError as e:

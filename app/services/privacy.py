@@ -45,19 +45,32 @@ def _accounts_of(session: Session, ig_user_id: str) -> list[InstagramAccount]:
 
 
 def record_deletion_request(
-    session: Session, raw: str, ig_user_id: str, *, ip: str = "",
-    source: str = DeletionSource.DATA_DELETION.value, due_at: datetime | None = None,
+    session: Session,
+    raw: str,
+    ig_user_id: str,
+    *,
+    ip: str = "",
+    source: str = DeletionSource.DATA_DELETION.value,
+    due_at: datetime | None = None,
 ) -> DeletionRequest:
     """Store a verified request; the worker deletes the data when it is due."""
     now = utcnow()
     req = DeletionRequest(
-        confirmation_code=new_code(), source=source, ig_user_id=ig_user_id[:64],
-        raw_payload=raw, state=DeletionState.RECEIVED.value, received_at=now,
-        due_at=due_at or now, attempts=0,
+        confirmation_code=new_code(),
+        source=source,
+        ig_user_id=ig_user_id[:64],
+        raw_payload=raw,
+        state=DeletionState.RECEIVED.value,
+        received_at=now,
+        due_at=due_at or now,
+        attempts=0,
     )
     session.add(req)
     audit.record(
-        session, f"meta_{source}", username="", ip=ip,
+        session,
+        f"meta_{source}",
+        username="",
+        ip=ip,
         detail={"confirmation_code": req.confirmation_code},
     )
     session.flush()
@@ -73,11 +86,19 @@ def deauthorize(session: Session, settings, raw: str, ig_user_id: str, *, ip: st
         account.status = AccountStatus.DISCONNECTED.value
         account.webhook_subscribed = False
         audit.record(
-            session, "account_deauthorized", username="", workspace_id=account.workspace_id,
-            ip=ip, detail={"username": account.username},
+            session,
+            "account_deauthorized",
+            username="",
+            workspace_id=account.workspace_id,
+            ip=ip,
+            detail={"username": account.username},
         )
     record_deletion_request(
-        session, raw, ig_user_id, ip=ip, source=DeletionSource.DEAUTHORIZE.value,
+        session,
+        raw,
+        ig_user_id,
+        ip=ip,
+        source=DeletionSource.DEAUTHORIZE.value,
         due_at=utcnow() + timedelta(days=settings.DELETED_ACCOUNT_GRACE_DAYS),
     )
     return len(accounts)
@@ -144,7 +165,10 @@ def carry_out(session: Session, settings, request_id: int, worker_id: str) -> di
         for key, value in delete_account_data(session, settings, account).items():
             found[key] = found.get(key, 0) + value
         audit.record(
-            session, "account_data_deleted", username="", workspace_id=workspace_id,
+            session,
+            "account_data_deleted",
+            username="",
+            workspace_id=workspace_id,
             detail={"confirmation_code": req.confirmation_code, "source": req.source},
         )
     req = session.get(DeletionRequest, request_id)

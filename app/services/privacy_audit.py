@@ -70,14 +70,33 @@ def to_csv(session: Session, f: AuditFilter) -> str:
     """The filtered rows as CSV (UTC times)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["id", "created_at", "workspace_id", "user_id", "username", "action",
-                     "result", "ip", "detail"])
+    writer.writerow(
+        [
+            "id",
+            "created_at",
+            "workspace_id",
+            "user_id",
+            "username",
+            "action",
+            "result",
+            "ip",
+            "detail",
+        ]
+    )
     for r in session.scalars(query(f).limit(CSV_LIMIT)):
-        writer.writerow([
-            r.id, r.created_at.isoformat(timespec="seconds"), r.workspace_id or "",
-            r.user_id or "", _safe(r.username), r.action, r.result, r.ip,
-            _safe(_detail(r.detail)),
-        ])
+        writer.writerow(
+            [
+                r.id,
+                r.created_at.isoformat(timespec="seconds"),
+                r.workspace_id or "",
+                r.user_id or "",
+                _safe(r.username),
+                r.action,
+                r.result,
+                r.ip,
+                _safe(_detail(r.detail)),
+            ]
+        )
     return out.getvalue()
 
 

@@ -128,6 +128,19 @@ def fill_permalinks(session: Session, limit: int = 200) -> int:
     return len(rows)
 
 
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _is_sqlite(sessions: sessionmaker) -> bool:
+    bind = sessions.kw.get("bind")
+    return bind is not None and bind.dialect.name == "sqlite"
+
+
 class Publisher:
     """One worker process's publishing engine: a claim loop feeding a thread pool."""
 
@@ -149,6 +162,9 @@ class Publisher:
         self.lease_seconds = getattr(settings, "PUBLISH_LEASE_SECONDS", 120)
         self._client_factory = client_factory or (lambda on_usage: make_client(settings, on_usage))
         self._local = threading.local()
+        # SQLite has one writer at a time and its busy handler sleeps coarsely: the threads
+        # of this process take turns to write instead (a no-op lock on MariaDB).
+        self.write_lock = threading.Lock() if _is_sqlite(sessions) else _NoLock()
         self._pool: ThreadPoolExecutor | None = None
         self._busy = 0
         self._lock = threading.Lock()
@@ -176,6 +192,9 @@ class Publisher:
         from app.services.publisher_steps import Runner
 
         with self.sessions() as session:
+            # No autoflush: a query must never open a write transaction that would then be
+            # held (on SQLite: the database's only write lock) across a Graph call.
+            session.autoflush = False
             try:
                 Runner(self, session, post_id, now=now).run()
             except Exception:
@@ -216,7 +235,7 @@ class Publisher:
             free = self.threads * 2 - self._busy
         if free <= 0:
             return 0
-        with self.sessions() as session:
+        with self.sessions() as session, self.write_lock:
             ids = claim(session, self.worker_id, utcnow(), self.lease_seconds, free)
         for post_id in ids:
             with self._lock:

@@ -60,16 +60,17 @@ class Runner(ErrorPolicy):
         if release:
             values = {"lease_until": None, "lease_owner": None}
             self.released = True
-        res = self.s.execute(
-            update(Post)
-            .where(Post.id == self.post.id, Post.lease_owner == self.pub.worker_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if res.rowcount != 1:
-            self.s.rollback()
-            raise LeaseLost(self.post.id)
-        self.s.commit()
+        with self.pub.write_lock:
+            res = self.s.execute(
+                update(Post)
+                .where(Post.id == self.post.id, Post.lease_owner == self.pub.worker_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if res.rowcount != 1:
+                self.s.rollback()
+                raise LeaseLost(self.post.id)
+            self.s.commit()
 
     def log(self, step: str, result: str, **kw) -> None:
         add_log(self.s, self.post, step, result, **kw)

@@ -64,22 +64,28 @@ def purge_audit(session: Session, settings, now: datetime) -> int:
 def purge_dead_tokens(session: Session, settings, now: datetime) -> int:
     """Revoked or expired API tokens, and Instagram tokens dead or expired, past the period."""
     cutoff = now - timedelta(days=settings.DEAD_TOKEN_RETENTION_DAYS)
-    n = session.execute(
-        delete(ApiToken).where(or_(ApiToken.revoked_at < cutoff, ApiToken.expires_at < cutoff))
-    ).rowcount or 0
-    n += session.execute(
-        update(InstagramAccount)
-        .where(
-            InstagramAccount.token_ciphertext.is_not(None),
-            or_(
-                InstagramAccount.token_expires_at < cutoff,
-                (InstagramAccount.status != AccountStatus.ACTIVE.value)
-                & (InstagramAccount.updated_at < cutoff),
-            ),
-        )
-        .values(token_ciphertext=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount or 0
+    n = (
+        session.execute(
+            delete(ApiToken).where(or_(ApiToken.revoked_at < cutoff, ApiToken.expires_at < cutoff))
+        ).rowcount
+        or 0
+    )
+    n += (
+        session.execute(
+            update(InstagramAccount)
+            .where(
+                InstagramAccount.token_ciphertext.is_not(None),
+                or_(
+                    InstagramAccount.token_expires_at < cutoff,
+                    (InstagramAccount.status != AccountStatus.ACTIVE.value)
+                    & (InstagramAccount.updated_at < cutoff),
+                ),
+            )
+            .values(token_ciphertext=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
     return n
 
 
@@ -88,8 +94,11 @@ def purge_exports(session: Session, settings, now: datetime) -> int:
     stale = now - timedelta(hours=settings.EXPORT_RETENTION_HOURS)
     jobs = session.scalars(
         select(ExportJob).where(
-            or_(ExportJob.expires_at < now, ExportJob.downloaded_at.is_not(None),
-                (ExportJob.expires_at.is_(None)) & (ExportJob.created_at < stale))
+            or_(
+                ExportJob.expires_at < now,
+                ExportJob.downloaded_at.is_not(None),
+                (ExportJob.expires_at.is_(None)) & (ExportJob.created_at < stale),
+            )
         )
     ).all()
     root = Path(settings.MEDIA_DIR)
@@ -103,12 +112,15 @@ def purge_exports(session: Session, settings, now: datetime) -> int:
 
 def purge_deletion_records(session: Session, settings, now: datetime) -> int:
     cutoff = now - timedelta(days=settings.DELETION_RECORD_RETENTION_DAYS)
-    return session.execute(
-        delete(DeletionRequest).where(
-            DeletionRequest.state == DeletionState.COMPLETED.value,
-            DeletionRequest.completed_at < cutoff,
-        )
-    ).rowcount or 0
+    return (
+        session.execute(
+            delete(DeletionRequest).where(
+                DeletionRequest.state == DeletionState.COMPLETED.value,
+                DeletionRequest.completed_at < cutoff,
+            )
+        ).rowcount
+        or 0
+    )
 
 
 def _total(value) -> int:
@@ -168,4 +180,3 @@ def last_run(session: Session) -> RetentionRun | None:
 def table(settings) -> list[tuple[Rule, int]]:
     """(rule, value in its unit) for the admin page and the policy page."""
     return [(r, getattr(settings, r.setting)) for r in RULES]
-

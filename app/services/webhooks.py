@@ -79,6 +79,8 @@ class MessagingEvent:
     reaction: str | None = None
     reaction_action: str | None = None
     num_edit: int = 0
+    # A tapped quick reply's or postback button's payload (automation flows branch on it).
+    payload: str | None = None
 
 
 @dataclass
@@ -211,6 +213,7 @@ def _messaging(item: dict[str, Any], fallback: datetime | None) -> MessagingEven
             is_unsupported=bool(message.get("is_unsupported")),
             reply_to_mid=_id(reply_to.get("mid")),
             story_reply_url=_text(story.get("url")) or ("" if story else None),
+            payload=_text(_dict(message.get("quick_reply")).get("payload")),
             **base,
         )
     if isinstance(item.get("message_edit"), dict):
@@ -238,6 +241,7 @@ def _messaging(item: dict[str, Any], fallback: datetime | None) -> MessagingEven
             kind="postback",
             mid=_id(postback.get("mid")),
             text=_text(postback.get("title")) or _text(postback.get("payload")),
+            payload=_text(postback.get("payload")),
             **base,
         )
     if isinstance(item.get("read"), dict):

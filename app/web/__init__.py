@@ -30,6 +30,7 @@ def register_web(app: Flask) -> None:
         analytics,
         api,
         auth,
+        automations,
         errors,
         identity,
         inbox,
@@ -85,7 +86,7 @@ def register_web(app: Flask) -> None:
 
     for bp_module in (
         auth, main, admin, settings, notifications, accounts, inbox, webhooks, identity, media,
-        publishing, analytics, privacy,
+        publishing, analytics, privacy, automations,
     ):
         app.register_blueprint(bp_module.bp)
     errors.register(app)

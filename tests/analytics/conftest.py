@@ -35,8 +35,9 @@ class Clock:
     def followers(self, ig_user_id: str = DEMO) -> int:
         """The sandbox's follower count of an account on its current day."""
         state = self.stack.admin("GET", "state")
-        return next(a["followers_count"] for a in state["accounts"]
-                    if a["ig_user_id"] == ig_user_id)
+        return next(
+            a["followers_count"] for a in state["accounts"] if a["ig_user_id"] == ig_user_id
+        )
 
 
 @pytest.fixture
@@ -77,8 +78,10 @@ def make_ig_account(session):
     def factory(workspace_id: int, username: str = "cafe.salem", followers: int = 500):
         n = next(counter)
         account = InstagramAccount(
-            workspace_id=workspace_id, ig_user_id=f"17841499{workspace_id:05d}{n:04d}",
-            username=username, followers_count=followers,
+            workspace_id=workspace_id,
+            ig_user_id=f"17841499{workspace_id:05d}{n:04d}",
+            username=username,
+            followers_count=followers,
         )
         session.add(account)
         session.commit()
@@ -95,29 +98,51 @@ def add_snapshots(session, account, values: dict[int, int | None]) -> None:
     """Snapshots by days-ago: an int is a taken snapshot, None a recorded missing day."""
     today = local_today()
     for ago, followers in values.items():
-        session.add(FollowerSnapshot(
-            workspace_id=account.workspace_id, account_id=account.id,
-            day=today - timedelta(days=ago),
-            status=SnapshotStatus.MISSING.value if followers is None else "taken",
-            followers_count=followers, follows_count=None if followers is None else 10,
-            media_count=None if followers is None else 3,
-        ))
+        session.add(
+            FollowerSnapshot(
+                workspace_id=account.workspace_id,
+                account_id=account.id,
+                day=today - timedelta(days=ago),
+                status=SnapshotStatus.MISSING.value if followers is None else "taken",
+                followers_count=followers,
+                follows_count=None if followers is None else 10,
+                media_count=None if followers is None else 3,
+            )
+        )
     session.commit()
 
 
 _MEDIA_IDS = itertools.count(1)
 
 
-def add_post(session, account, *, posted_at: datetime, reach=None, interactions=None,
-             product="FEED", caption="Жаңа пост", ig_media_id=None, **metrics):
+def add_post(
+    session,
+    account,
+    *,
+    posted_at: datetime,
+    reach=None,
+    interactions=None,
+    product="FEED",
+    caption="Жаңа пост",
+    ig_media_id=None,
+    **metrics,
+):
     """A media_insight row with figures."""
     rate = round(interactions / reach, 6) if reach and interactions is not None else None
     row = MediaInsight(
-        workspace_id=account.workspace_id, account_id=account.id,
+        workspace_id=account.workspace_id,
+        account_id=account.id,
         ig_media_id=ig_media_id or f"m{next(_MEDIA_IDS)}",
-        media_product_type=product, media_type="IMAGE", caption=caption,
-        permalink="https://www.instagram.com/p/x/", posted_at=posted_at, reach=reach,
-        total_interactions=interactions, engagement_rate=rate, fetch_count=1, **metrics,
+        media_product_type=product,
+        media_type="IMAGE",
+        caption=caption,
+        permalink="https://www.instagram.com/p/x/",
+        posted_at=posted_at,
+        reach=reach,
+        total_interactions=interactions,
+        engagement_rate=rate,
+        fetch_count=1,
+        **metrics,
     )
     session.add(row)
     session.commit()

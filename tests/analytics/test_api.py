@@ -49,12 +49,30 @@ def test_follower_series_with_gaps(api):
 
 def test_insights_posts_audience_best_time_and_overview(api, session):
     account = api.account
-    add_post(session, account, posted_at=utcnow() - timedelta(days=1), reach=200,
-             interactions=10, caption="Жаңа")
-    add_post(session, account, posted_at=utcnow() - timedelta(days=2), product="STORY",
-             unavailable_reason="insights_not_enough_viewers")
-    session.add(AudienceBreakdown(workspace_id=account.workspace_id, account_id=account.id,
-                                  dimension="age", status="not_available", reason="no_data"))
+    add_post(
+        session,
+        account,
+        posted_at=utcnow() - timedelta(days=1),
+        reach=200,
+        interactions=10,
+        caption="Жаңа",
+    )
+    add_post(
+        session,
+        account,
+        posted_at=utcnow() - timedelta(days=2),
+        product="STORY",
+        unavailable_reason="insights_not_enough_viewers",
+    )
+    session.add(
+        AudienceBreakdown(
+            workspace_id=account.workspace_id,
+            account_id=account.id,
+            dimension="age",
+            status="not_available",
+            reason="no_data",
+        )
+    )
     session.commit()
 
     insights = api(f"/accounts/{account.id}/insights").json
@@ -69,8 +87,9 @@ def test_insights_posts_audience_best_time_and_overview(api, session):
     stories = api(f"/accounts/{account.id}/posts/performance?type=STORY").json
     assert [p["media_product_type"] for p in stories["items"]] == ["STORY"]
 
-    audience = {d["dimension"]: d for d in api(f"/accounts/{account.id}/audience").json[
-        "dimensions"]}
+    audience = {
+        d["dimension"]: d for d in api(f"/accounts/{account.id}/audience").json["dimensions"]
+    }
     assert audience["age"]["status"] == "not_available" and audience["age"]["items"] == []
     assert audience["city"]["status"] == "not_collected"
 
@@ -83,10 +102,17 @@ def test_insights_posts_audience_best_time_and_overview(api, session):
     assert overview["accounts"][0]["username"] == "aruzhan.coffee"
 
 
-@pytest.mark.parametrize("path", [
-    "/accounts/{id}/followers", "/accounts/{id}/insights", "/accounts/{id}/posts/performance",
-    "/accounts/{id}/audience", "/accounts/{id}/best-time", "/analytics/overview",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/{id}/followers",
+        "/accounts/{id}/insights",
+        "/accounts/{id}/posts/performance",
+        "/accounts/{id}/audience",
+        "/accounts/{id}/best-time",
+        "/analytics/overview",
+    ],
+)
 def test_auth_read_only_and_methods(api, path):
     url = path.format(id=api.account.id)
     assert api(url, token=None).status_code == 401
@@ -105,11 +131,14 @@ def test_other_workspace_is_404(api, make_user, make_ig_account):
     assert api("/accounts/abc/followers").status_code == 404
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("from=2026-13-01", "from"),
-    ("to=yesterday", "to"),
-    ("since=2026-01-01", "since"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=2026-13-01", "from"),
+        ("to=yesterday", "to"),
+        ("since=2026-01-01", "since"),
+    ],
+)
 def test_bad_queries_are_422(api, query, field):
     resp = api(f"/accounts/{api.account.id}/followers?{query}")
     assert resp.status_code == 422
@@ -125,11 +154,16 @@ def test_bad_post_queries_are_422(api):
 
 def test_endpoints_are_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
-    for path in ("/api/v1/accounts/{account_id}/followers", "/api/v1/accounts/{account_id}/insights",
-                 "/api/v1/accounts/{account_id}/posts/performance",
-                 "/api/v1/accounts/{account_id}/audience",
-                 "/api/v1/accounts/{account_id}/best-time", "/api/v1/analytics/overview"):
+    for path in (
+        "/api/v1/accounts/{account_id}/followers",
+        "/api/v1/accounts/{account_id}/insights",
+        "/api/v1/accounts/{account_id}/posts/performance",
+        "/api/v1/accounts/{account_id}/audience",
+        "/api/v1/accounts/{account_id}/best-time",
+        "/api/v1/analytics/overview",
+    ):
         assert "get" in paths[path], path
-    params = {p["name"] for p in paths["/api/v1/accounts/{account_id}/followers"]["get"][
-        "parameters"]}
+    params = {
+        p["name"] for p in paths["/api/v1/accounts/{account_id}/followers"]["get"]["parameters"]
+    }
     assert {"from", "to"} <= params

@@ -114,14 +114,16 @@ def test_posts_are_read_often_when_new_and_rarely_when_old(app, connected, clock
     assert _collect(app, connected.id, now + timedelta(minutes=5))["media_read"] == 0
 
 
-def test_stories_are_read_several_times_before_they_vanish(app, connected, clock, ig_stack,
-                                                          session):
+def test_stories_are_read_several_times_before_they_vanish(
+    app, connected, clock, ig_stack, session
+):
     now = clock.at(0, hour=8)
     with app.app_context():
         client = make_client(app.config["SETTINGS"])
         token = read_token(app.config["SETTINGS"], db.session.get(InstagramAccount, connected.id))
         container = client.create_story_container(
-            token, image_url=f"{ig_stack.sandbox_url}/_cdn/story.jpg")
+            token, image_url=f"{ig_stack.sandbox_url}/_cdn/story.jpg"
+        )
         story_id = client.publish_container(token, creation_id=container)
     _collect(app, connected.id, now)
 
@@ -171,12 +173,19 @@ def test_collection_slows_down_above_75_percent_usage(app, connected, clock, ses
     done = _collect(app, connected.id, clock.at(0, hour=8), usage=80, log=urls)
     assert done["media_read"] == 3 and done["audience"] == 0
     assert _collect(app, connected.id, clock.at(0, hour=9), usage=96) == {
-        "insight_days": 0, "media_listed": 0, "media_read": 0, "audience": 0}
+        "insight_days": 0,
+        "media_listed": 0,
+        "media_read": 0,
+        "audience": 0,
+    }
 
 
 def test_throttling_defers_the_account(app, connected, clock, ig_stack, session):
-    ig_stack.admin("POST", "faults", {"kind": "throttle", "code": 80002, "endpoint": "*/insights",
-                                      "minutes": 30, "count": None})
+    ig_stack.admin(
+        "POST",
+        "faults",
+        {"kind": "throttle", "code": 80002, "endpoint": "*/insights", "minutes": 30, "count": None},
+    )
     now = clock.at(0, hour=8)
     _collect(app, connected.id, now)
     state = session.scalar(select(AnalyticsState))
@@ -187,8 +196,7 @@ def test_throttling_defers_the_account(app, connected, clock, ig_stack, session)
         assert collect(now + timedelta(minutes=5)) == 0
 
 
-def test_a_dead_token_marks_the_account_for_reconnection(app, connected, clock, ig_stack,
-                                                        session):
+def test_a_dead_token_marks_the_account_for_reconnection(app, connected, clock, ig_stack, session):
     ig_stack.admin("POST", "faults", {"kind": "token_invalid", "count": None})
     _collect(app, connected.id, clock.at(0, hour=8))
     session.expire_all()

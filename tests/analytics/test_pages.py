@@ -61,15 +61,39 @@ def test_post_table_sorts_filters_and_links_kezek_posts(logged_in, session, make
     client, user = logged_in
     account = _seed(session, user, make_ig_account)
     now = utcnow()
-    add_post(session, account, posted_at=now - timedelta(days=1), reach=100, interactions=5,
-             caption="Low one")
-    high = add_post(session, account, posted_at=now - timedelta(days=2), reach=100,
-                    interactions=40, caption="High one")
-    add_post(session, account, posted_at=now - timedelta(hours=3), product="REELS",
-             caption="Reel without figures")
-    session.add(Post(workspace_id=account.workspace_id, account_id=account.id,
-                     composition_id="c1", type="image", status="done",
-                     ig_media_id=high.ig_media_id))
+    add_post(
+        session,
+        account,
+        posted_at=now - timedelta(days=1),
+        reach=100,
+        interactions=5,
+        caption="Low one",
+    )
+    high = add_post(
+        session,
+        account,
+        posted_at=now - timedelta(days=2),
+        reach=100,
+        interactions=40,
+        caption="High one",
+    )
+    add_post(
+        session,
+        account,
+        posted_at=now - timedelta(hours=3),
+        product="REELS",
+        caption="Reel without figures",
+    )
+    session.add(
+        Post(
+            workspace_id=account.workspace_id,
+            account_id=account.id,
+            composition_id="c1",
+            type="image",
+            status="done",
+            ig_media_id=high.ig_media_id,
+        )
+    )
     session.commit()
     text = client.get("/analytics/posts?sort=engagement_rate&dir=desc").text
     order = [text.index(c) for c in ("High one", "Low one", "Reel without figures")]
@@ -90,18 +114,30 @@ def test_post_table_sorts_filters_and_links_kezek_posts(logged_in, session, make
 def test_audience_not_available_is_shown_as_such(logged_in, session, make_ig_account):
     client, user = logged_in
     account = _seed(session, user, make_ig_account)
-    session.add_all([
-        AudienceBreakdown(workspace_id=account.workspace_id, account_id=account.id,
-                          dimension="age", status="available", data=[["25-34", 60], ["18-24", 0]]),
-        AudienceBreakdown(workspace_id=account.workspace_id, account_id=account.id,
-                          dimension="city", status="not_available", reason="no_data"),
-    ])
+    session.add_all(
+        [
+            AudienceBreakdown(
+                workspace_id=account.workspace_id,
+                account_id=account.id,
+                dimension="age",
+                status="available",
+                data=[["25-34", 60], ["18-24", 0]],
+            ),
+            AudienceBreakdown(
+                workspace_id=account.workspace_id,
+                account_id=account.id,
+                dimension="city",
+                status="not_available",
+                reason="no_data",
+            ),
+        ]
+    )
     session.commit()
     text = client.get(f"/analytics/audience?account={account.id}").text
-    city = text[text.index('id="audience-city"'):]
+    city = text[text.index('id="audience-city"') :]
     assert "Not available" in city[:600] and "<canvas" not in city[:600]
     assert _chart(text, "audience-chart-age")["datasets"][0]["data"] == [60, 0]  # a real zero
-    gender = text[text.index('id="audience-gender"'):]
+    gender = text[text.index('id="audience-gender"') :]
     assert "Not collected yet." in gender[:600]
     rows = _csv(client.get(f"/analytics/export/audience.csv?account={account.id}"))
     assert ["city", "Not available", ""] in rows and ["age", "18-24", "0"] in rows
@@ -111,8 +147,13 @@ def test_best_time_page_renders_the_heat_map(logged_in, session, make_ig_account
     client, user = logged_in
     account = _seed(session, user, make_ig_account)
     for days in (1, 8, 15):
-        add_post(session, account, posted_at=utcnow() - timedelta(days=days), reach=100,
-                 interactions=days)
+        add_post(
+            session,
+            account,
+            posted_at=utcnow() - timedelta(days=days),
+            reach=100,
+            interactions=days,
+        )
     text = client.get(f"/analytics/best-time?account={account.id}").text
     assert 'id="heatmap"' in text and "Based on 3 posts" in text
     assert "heat-5" in text and 'id="suggested-slots"' in text
@@ -124,8 +165,13 @@ def test_other_workspaces_accounts_are_404(logged_in, session, make_user, make_i
     client, _user = logged_in
     bob = make_user("bob")
     foreign = make_ig_account(bob.memberships[0].workspace_id, "bobs.shop")
-    for url in ("/analytics/", "/analytics/posts", "/analytics/audience", "/analytics/best-time",
-                "/analytics/export/followers.csv"):
+    for url in (
+        "/analytics/",
+        "/analytics/posts",
+        "/analytics/audience",
+        "/analytics/best-time",
+        "/analytics/export/followers.csv",
+    ):
         assert client.get(f"{url}?account={foreign.id}").status_code == 404
     assert client.get("/analytics/export/nothing.csv").status_code == 404
 
@@ -144,9 +190,16 @@ def _csv(resp) -> list[list[str]]:
 def test_csv_round_trip_with_kazakh_text(logged_in, session, make_ig_account):
     client, user = logged_in
     account = _seed(session, user, make_ig_account)
-    caption = "Бүгін бізде жаңа десерт 🍰, «тәтті» және \"дәмді\"\nекінші жол"
-    add_post(session, account, posted_at=utcnow() - timedelta(days=1), reach=50,
-             interactions=5, caption=caption, likes=3)
+    caption = 'Бүгін бізде жаңа десерт 🍰, «тәтті» және "дәмді"\nекінші жол'
+    add_post(
+        session,
+        account,
+        posted_at=utcnow() - timedelta(days=1),
+        reach=50,
+        interactions=5,
+        caption=caption,
+        likes=3,
+    )
     rows = _csv(client.get(f"/analytics/export/posts.csv?account={account.id}"))
     assert rows[0][:3] == ["Account", "Type", "Published"]
     assert rows[1][0] == "aruzhan.coffee" and rows[1][3] == caption

@@ -13,29 +13,47 @@ from app.services.analytics_media import next_fetch
 from tests.analytics.conftest import ALMATY, add_post
 
 TOTAL_WITH_BREAKDOWN = {
-    "data": [{
-        "name": "reach", "period": "day", "title": "Accounts reached", "description": "...",
-        "total_value": {"value": 224, "breakdowns": [{
-            "dimension_keys": ["media_product_type"],
-            "results": [{"dimension_values": ["POST"], "value": 124},
-                        {"dimension_values": ["REEL"], "value": 100}],
-        }]},
-        "id": "1/insights/reach/day",
-    }],
+    "data": [
+        {
+            "name": "reach",
+            "period": "day",
+            "title": "Accounts reached",
+            "description": "...",
+            "total_value": {
+                "value": 224,
+                "breakdowns": [
+                    {
+                        "dimension_keys": ["media_product_type"],
+                        "results": [
+                            {"dimension_values": ["POST"], "value": 124},
+                            {"dimension_values": ["REEL"], "value": 100},
+                        ],
+                    }
+                ],
+            },
+            "id": "1/insights/reach/day",
+        }
+    ],
     "paging": {"previous": "...", "next": "..."},
 }
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    (TOTAL_WITH_BREAKDOWN["data"], {"reach": 224}),
-    ([{"name": "views", "total_value": {"value": 0}}], {"views": 0}),
-    ([{"name": "reach", "values": [{"value": 3, "end_time": "x"}, {"value": 4}]}], {"reach": 7}),
-    ([{"name": "reach", "values": []}], {"reach": None}),
-    ([{"name": "likes", "total_value": {}}], {"likes": None}),
-    ([{"name": "saves", "total_value": {"value": "12"}}], {"saves": 12}),
-    ([{"name": "shares", "total_value": {"value": None}}], {"shares": None}),
-    ([], {}),
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (TOTAL_WITH_BREAKDOWN["data"], {"reach": 224}),
+        ([{"name": "views", "total_value": {"value": 0}}], {"views": 0}),
+        (
+            [{"name": "reach", "values": [{"value": 3, "end_time": "x"}, {"value": 4}]}],
+            {"reach": 7},
+        ),
+        ([{"name": "reach", "values": []}], {"reach": None}),
+        ([{"name": "likes", "total_value": {}}], {"likes": None}),
+        ([{"name": "saves", "total_value": {"value": "12"}}], {"saves": 12}),
+        ([{"name": "shares", "total_value": {"value": None}}], {"shares": None}),
+        ([], {}),
+    ],
+)
 def test_metric_shapes(data, expected):
     assert parse.metrics_by_name(data) == expected
 
@@ -47,10 +65,23 @@ def test_unavailable_is_none_never_zero():
 
 
 def test_follows_and_unfollows_from_the_follow_type_breakdown():
-    data = [{"name": "follows_and_unfollows", "total_value": {"value": 9, "breakdowns": [{
-        "dimension_keys": ["follow_type"],
-        "results": [{"dimension_values": ["FOLLOWER"], "value": 7},
-                    {"dimension_values": ["NON_FOLLOWER"], "value": 2}]}]}}]
+    data = [
+        {
+            "name": "follows_and_unfollows",
+            "total_value": {
+                "value": 9,
+                "breakdowns": [
+                    {
+                        "dimension_keys": ["follow_type"],
+                        "results": [
+                            {"dimension_values": ["FOLLOWER"], "value": 7},
+                            {"dimension_values": ["NON_FOLLOWER"], "value": 2},
+                        ],
+                    }
+                ],
+            },
+        }
+    ]
     assert parse.follows_unfollows(data) == (7, 2)
     no_breakdown = [{"name": "follows_and_unfollows", "total_value": {"value": 9}}]
     assert parse.follows_unfollows(no_breakdown) == (None, None)
@@ -58,15 +89,32 @@ def test_follows_and_unfollows_from_the_follow_type_breakdown():
 
 
 def test_demographics_sorted_and_empty_means_not_available():
-    data = [{"name": "follower_demographics", "period": "lifetime", "total_value": {
-        "breakdowns": [{"dimension_keys": ["city"], "results": [
-            {"dimension_values": ["Astana, Astana"], "value": 40},
-            {"dimension_values": ["Almaty, Almaty"], "value": 90}]}]}}]
+    data = [
+        {
+            "name": "follower_demographics",
+            "period": "lifetime",
+            "total_value": {
+                "breakdowns": [
+                    {
+                        "dimension_keys": ["city"],
+                        "results": [
+                            {"dimension_values": ["Astana, Astana"], "value": 40},
+                            {"dimension_values": ["Almaty, Almaty"], "value": 90},
+                        ],
+                    }
+                ]
+            },
+        }
+    ]
     assert parse.demographics(data) == [("Almaty, Almaty", 90), ("Astana, Astana", 40)]
     assert parse.demographics([]) is None
     assert parse.demographics([{"name": "follower_demographics", "total_value": {}}]) is None
-    empty = [{"name": "follower_demographics",
-              "total_value": {"breakdowns": [{"dimension_keys": ["age"], "results": []}]}}]
+    empty = [
+        {
+            "name": "follower_demographics",
+            "total_value": {"breakdowns": [{"dimension_keys": ["age"], "results": []}]},
+        }
+    ]
     assert parse.demographics(empty) is None
 
 
@@ -88,17 +136,20 @@ def test_deprecated_metrics_are_never_in_the_lists():
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("product", "age", "wait"), [
-    ("FEED", timedelta(hours=1), timedelta(hours=2)),
-    ("REELS", timedelta(days=3), timedelta(hours=12)),
-    ("FEED", timedelta(days=20), timedelta(days=2)),
-    ("FEED", timedelta(days=60), timedelta(days=7)),
-    ("FEED", timedelta(days=85), None),  # the next read would be past 90 days
-    ("FEED", timedelta(days=120), None),
-    ("STORY", timedelta(hours=1), timedelta(hours=4)),
-    ("STORY", timedelta(hours=21), timedelta(hours=2, minutes=30)),
-    ("STORY", timedelta(hours=23, minutes=40), None),
-])
+@pytest.mark.parametrize(
+    ("product", "age", "wait"),
+    [
+        ("FEED", timedelta(hours=1), timedelta(hours=2)),
+        ("REELS", timedelta(days=3), timedelta(hours=12)),
+        ("FEED", timedelta(days=20), timedelta(days=2)),
+        ("FEED", timedelta(days=60), timedelta(days=7)),
+        ("FEED", timedelta(days=85), None),  # the next read would be past 90 days
+        ("FEED", timedelta(days=120), None),
+        ("STORY", timedelta(hours=1), timedelta(hours=4)),
+        ("STORY", timedelta(hours=21), timedelta(hours=2, minutes=30)),
+        ("STORY", timedelta(hours=23, minutes=40), None),
+    ],
+)
 def test_falling_schedule(product, age, wait):
     nxt = next_fetch(product, NOW - age, NOW)
     assert (nxt - NOW if nxt else None) == wait
@@ -128,13 +179,19 @@ def test_suggested_slots_come_next_at_the_best_hours(make_user, make_ig_account,
     ws = make_user("alice").memberships[0].workspace_id
     account = make_ig_account(ws)
     now = _at(7 + 2, 12)  # Wednesday 12:00 of the week after, local
-    for weekday, hour, reach, interactions in [(0, 9, 100, 30), (0, 9, 100, 10),
-                                               (4, 19, 100, 5), (2, 8, 100, 1)]:
-        add_post(session, account, posted_at=_at(weekday, hour), reach=reach,
-                 interactions=interactions)
+    for weekday, hour, reach, interactions in [
+        (0, 9, 100, 30),
+        (0, 9, 100, 10),
+        (4, 19, 100, 5),
+        (2, 8, 100, 1),
+    ]:
+        add_post(
+            session, account, posted_at=_at(weekday, hour), reach=reach, interactions=interactions
+        )
     slots = suggest_slots(session, ws, account.id, "Asia/Almaty", now=now, count=2)
     local = [s.astimezone(ALMATY) for s in slots]
     assert [(s.weekday(), s.hour) for s in local] == [(4, 19), (0, 9)]
     assert all(s > now for s in slots) and local[0].date() < local[1].date()
-    assert suggest_slots(session, ws, account.id, "Asia/Almaty", now=now + timedelta(days=200)) \
-        == []  # no posts in the last 90 days: nothing to suggest
+    assert (
+        suggest_slots(session, ws, account.id, "Asia/Almaty", now=now + timedelta(days=200)) == []
+    )  # no posts in the last 90 days: nothing to suggest

@@ -63,9 +63,7 @@ def test_running_twice_stores_one_row(connected, clock, in_app, session):
     assert len(rows) == 1 and rows[0].followers_count != 1
 
 
-def test_a_missed_day_is_recorded_as_missing_and_shown_as_a_gap(
-    connected, clock, in_app, session
-):
+def test_a_missed_day_is_recorded_as_missing_and_shown_as_a_gap(connected, clock, in_app, session):
     in_app(take_snapshots, clock.at(0))
     # Kezek is down for two days, then runs again.
     in_app(take_snapshots, clock.at(3))
@@ -73,8 +71,13 @@ def test_a_missed_day_is_recorded_as_missing_and_shown_as_a_gap(
     assert [(r.day - local_today()).days for r in rows] == [0, 1, 2, 3]
     assert [r.status for r in rows] == ["taken", "missing", "missing", "taken"]
     assert rows[1].followers_count is None and rows[2].followers_count is None
-    series = follower_series(session, connected.workspace_id, [connected.id], local_today(),
-                             local_today() + timedelta(days=3))
+    series = follower_series(
+        session,
+        connected.workspace_id,
+        [connected.id],
+        local_today(),
+        local_today() + timedelta(days=3),
+    )
     assert [p.followers is None for p in series] == [False, True, True, False]
     assert [p.missing for p in series] == [False, True, True, False]
     # The change over the gap is unknown, not spread over the missing days.
@@ -104,8 +107,9 @@ def test_two_concurrent_runs_store_exactly_one_row(connected, clock, app, sessio
     assert len(_rows(session)) == 1
 
 
-def test_concurrent_inserts_of_the_same_day_keep_one_row(engine, make_user, make_ig_account,
-                                                        session):
+def test_concurrent_inserts_of_the_same_day_keep_one_row(
+    engine, make_user, make_ig_account, session
+):
     """Below the lease: two sessions insert the same (account, day) at the same moment."""
     ws = make_user("alice").memberships[0].workspace_id
     account = make_ig_account(ws)
@@ -117,9 +121,12 @@ def test_concurrent_inserts_of_the_same_day_keep_one_row(engine, make_user, make
             with Session(engine) as s:
                 acc = s.get(InstagramAccount, account.id)
                 barrier.wait(5)
-                store_snapshot(s, acc, local_today(),
-                               Profile(user_id="1", id="2", username="x",
-                                       followers_count=followers))
+                store_snapshot(
+                    s,
+                    acc,
+                    local_today(),
+                    Profile(user_id="1", id="2", username="x", followers_count=followers),
+                )
                 s.commit()
         except Exception as e:  # noqa: BLE001
             errors.append(e)
@@ -135,8 +142,9 @@ def test_concurrent_inserts_of_the_same_day_keep_one_row(engine, make_user, make
     assert session.scalar(select(func.count(ProfileSnapshot.id))) == 1
 
 
-def test_due_snapshots_follow_the_workspace_timezone(make_user, make_ig_account, session,
-                                                    clock_free_now):
+def test_due_snapshots_follow_the_workspace_timezone(
+    make_user, make_ig_account, session, clock_free_now
+):
     ws = make_user("alice").memberships[0].workspace
     account = make_ig_account(ws.id)
     account.token_ciphertext = "x"
@@ -150,15 +158,20 @@ def test_due_snapshots_follow_the_workspace_timezone(make_user, make_ig_account,
     assert account.id not in due_snapshots(session, 6, local + timedelta(hours=1))
 
 
-def test_purge_keeps_729_days_of_followers_and_30_of_profiles(make_user, make_ig_account,
-                                                             session):
+def test_purge_keeps_729_days_of_followers_and_30_of_profiles(make_user, make_ig_account, session):
     ws = make_user("alice").memberships[0].workspace_id
     account = make_ig_account(ws)
     add_snapshots(session, account, {0: 10, 728: 8, 729: 7, 900: 6})
     today = local_today()
     for ago in (0, 29, 30, 31):
-        session.add(ProfileSnapshot(workspace_id=ws, account_id=account.id,
-                                    day=today - timedelta(days=ago), username="x"))
+        session.add(
+            ProfileSnapshot(
+                workspace_id=ws,
+                account_id=account.id,
+                day=today - timedelta(days=ago),
+                username="x",
+            )
+        )
     session.commit()
     counts = purge_old(session)
     session.commit()

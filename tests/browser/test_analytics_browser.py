@@ -14,8 +14,10 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
-CHART_POINTS = "(id) => { const c = Chart.getChart(document.getElementById(id)); " \
+CHART_POINTS = (
+    "(id) => { const c = Chart.getChart(document.getElementById(id)); "
     "return c ? c.data.labels.length : -1; }"
+)
 
 
 def test_growth_chart_renders_and_switches_range(open_page, ig_stack, make_user, session, app):
@@ -43,9 +45,9 @@ def test_growth_chart_renders_and_switches_range(open_page, ig_stack, make_user,
     assert page.evaluate(CHART_POINTS, "followers-chart") == 30
     box = canvas.bounding_box()
     assert box["width"] > 100 and box["height"] > 100
-    assert page.evaluate(
-        "() => Chart.getChart('followers-chart').data.datasets[0].data.slice(-3)"
-    )[:2] == [None, 1800]  # the missed day stays a gap
+    assert page.evaluate("() => Chart.getChart('followers-chart').data.datasets[0].data.slice(-3)")[
+        :2
+    ] == [None, 1800]  # the missed day stays a gap
     expect(page.locator("#followers-now")).not_to_contain_text("Not available")
 
     page.click("#range-links >> text=90 days")

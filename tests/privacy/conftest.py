@@ -9,8 +9,18 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Integer, String, Text
-from sqlalchemy import insert
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    insert,
+)
 
 from app.models import Base, InstagramAccount, Role, utcnow
 from app.models.base import UTCDateTime
@@ -39,8 +49,11 @@ def sign(app):
 
     def make(user_id, *, secret=secret, issued_at=None, algorithm="HMAC-SHA256", **extra):
         payload = {
-            "algorithm": algorithm, "issued_at": int(issued_at or time.time()),
-            "expires": int(time.time()) + 3600, "user_id": str(user_id), **extra,
+            "algorithm": algorithm,
+            "issued_at": int(issued_at or time.time()),
+            "expires": int(time.time()) + 3600,
+            "user_id": str(user_id),
+            **extra,
         }
         return make_signed_request(payload, secret)
 
@@ -71,9 +84,12 @@ class Ctx:
 def make_account(session, workspace_id: int, prefix: str) -> InstagramAccount:
     n = secrets.randbelow(10**8)
     account = InstagramAccount(
-        workspace_id=workspace_id, ig_user_id=f"178414{n:08d}{secrets.randbelow(100):02d}",
-        app_scoped_id=f"266{n:08d}", username=f"{prefix}.{secrets.token_hex(3)}",
-        token_ciphertext="v1:not-a-real-token", status="active",
+        workspace_id=workspace_id,
+        ig_user_id=f"178414{n:08d}{secrets.randbelow(100):02d}",
+        app_scoped_id=f"266{n:08d}",
+        username=f"{prefix}.{secrets.token_hex(3)}",
+        token_ciphertext="v1:not-a-real-token",
+        status="active",
     )
     session.add(account)
     session.flush()
@@ -82,8 +98,15 @@ def make_account(session, workspace_id: int, prefix: str) -> InstagramAccount:
 
 def make_ctx(session, user, account) -> Ctx:
     ws_id = user.memberships[0].workspace_id
-    return Ctx(user.id, user.username, ws_id, account.id, account.ig_user_id,
-               account.app_scoped_id, account.username)
+    return Ctx(
+        user.id,
+        user.username,
+        ws_id,
+        account.id,
+        account.ig_user_id,
+        account.app_scoped_id,
+        account.username,
+    )
 
 
 def _value(table, col, ctx: Ctx, media_root):
@@ -130,8 +153,11 @@ def fill_every_table(session, ctx: Ctx, media_root) -> None:
     Walks Base.metadata, so tables added later are filled too; a table it cannot fill
     fails here with its name.
     """
-    parents = {"user": ctx.user_id, "workspace": ctx.workspace_id,
-               "instagram_account": ctx.account_id}
+    parents = {
+        "user": ctx.user_id,
+        "workspace": ctx.workspace_id,
+        "instagram_account": ctx.account_id,
+    }
     for table in Base.metadata.sorted_tables:
         if table.name in SET_UP:
             continue
@@ -150,7 +176,7 @@ def fill_every_table(session, ctx: Ctx, media_root) -> None:
         try:
             result = session.execute(insert(table).values(values))
         except Exception as e:  # pragma: no cover - the message is the point
-            raise AssertionError(f"the generic factory cannot fill table {table.name}: {e}")
+            raise AssertionError(f"the generic factory cannot fill table {table.name}: {e}") from e
         if result.inserted_primary_key and result.inserted_primary_key[0] is not None:
             ctx.made[table.name] = result.inserted_primary_key[0]
     session.flush()

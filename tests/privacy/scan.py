@@ -11,8 +11,11 @@ from app.services.deletion import UNLINKED_RULES
 
 # Kept on purpose (see UNLINKED_RULES): the request record itself, run counts.
 EXEMPT = {"deletion_request", "retention_run"}
-ID_COLUMNS = {"user": ("user_id",), "workspace": ("workspace_id",),
-              "instagram_account": ("account_id",)}
+ID_COLUMNS = {
+    "user": ("user_id",),
+    "workspace": ("workspace_id",),
+    "instagram_account": ("account_id",),
+}
 
 
 def missing_rules() -> list[str]:
@@ -24,8 +27,10 @@ def missing_rules() -> list[str]:
         for table in Base.metadata.sorted_tables:
             if table.name in reached:
                 continue
-            if any(fk.column.table.name in reached and fk.ondelete in ("CASCADE", "SET NULL")
-                   for fk in table.foreign_keys):
+            if any(
+                fk.column.table.name in reached and fk.ondelete in ("CASCADE", "SET NULL")
+                for fk in table.foreign_keys
+            ):
                 reached.add(table.name)
                 changed = True
     return sorted(set(Base.metadata.tables) - reached - set(UNLINKED_RULES))

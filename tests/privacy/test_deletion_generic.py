@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.models import AuditLog, Base, LoginAttempt, User, Workspace
+from app.models import AuditLog, Base, LoginAttempt, Role, User, Workspace
 from app.services import audit
 from app.services.deletion import delete_user
 from app.services.workspaces import add_member
-from app.models import Role
 from scheduler.privacy_jobs import run_deletion_requests
 from tests.privacy.conftest import SET_UP, fill_every_table, make_account, make_ctx
 from tests.privacy.scan import leftovers, missing_rules
@@ -31,8 +30,13 @@ def _two_people(session, make_user, media_dir):
     # Rows naming the victim outside their workspace: sign-ins, an admin's note elsewhere.
     session.add(LoginAttempt(username=victim.username, ip="10.0.0.1", success=True))
     audit.record(session, "login", user=victim, ip="10.0.0.1")
-    audit.record(session, "member_add", user=other, workspace_id=other_ws.id,
-                 detail={"username": victim.username})
+    audit.record(
+        session,
+        "member_add",
+        user=other,
+        workspace_id=other_ws.id,
+        detail={"username": victim.username},
+    )
     session.commit()
     return victim, other, mine, theirs
 
@@ -52,16 +56,30 @@ def test_delete_all_leaves_nothing_of_the_user(app, session, make_user, media_di
     settings = app.config["SETTINGS"]
     before_other = _rows_in(session, theirs.workspace_id)
     refs = {
-        "ids": {"user": mine.user_id, "workspace": mine.workspace_id,
-                "instagram_account": mine.account_id},
+        "ids": {
+            "user": mine.user_id,
+            "workspace": mine.workspace_id,
+            "instagram_account": mine.account_id,
+        },
         "texts": [mine.username, mine.ig_user_id, mine.app_scoped_id, mine.account_username],
     }
     before = {line.split(".")[0] for line in leftovers(session, **refs)}
     # The scan sees the victim everywhere before (so it can fail).
-    assert before >= {"audit_log", "login_attempt", "webhook_event", "post", "media_item",
-                      "auth_session", "inbox_message", "follower_snapshot"}
-    assert before >= set(Base.metadata.tables) - SET_UP - {"deletion_request", "retention_run",
-                                                            "worker_heartbeat"}
+    assert before >= {
+        "audit_log",
+        "login_attempt",
+        "webhook_event",
+        "post",
+        "media_item",
+        "auth_session",
+        "inbox_message",
+        "follower_snapshot",
+    }
+    assert before >= set(Base.metadata.tables) - SET_UP - {
+        "deletion_request",
+        "retention_run",
+        "worker_heartbeat",
+    }
 
     delete_user(session, settings, session.get(User, victim.id))
     session.commit()
@@ -81,8 +99,10 @@ def test_data_deletion_request_leaves_nothing_of_the_account(
     app, session, make_user, media_dir, client, sign
 ):
     victim, other, mine, theirs = _two_people(session, make_user, media_dir)
-    refs = {"ids": {"instagram_account": mine.account_id},
-            "texts": [mine.ig_user_id, mine.app_scoped_id, mine.account_username]}
+    refs = {
+        "ids": {"instagram_account": mine.account_id},
+        "texts": [mine.ig_user_id, mine.app_scoped_id, mine.account_username],
+    }
     assert len({line.split(".")[0] for line in leftovers(session, **refs)}) > 15
     resp = client.post("/meta/data-deletion", data={"signed_request": sign(mine.ig_user_id)})
     assert resp.status_code == 200

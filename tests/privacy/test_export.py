@@ -31,8 +31,11 @@ def _setup(app, session, make_user, media_dir):
 
 def _start_and_build(app, client):
     page = client.get("/settings/privacy")
-    resp = client.post("/settings/privacy/export", data={"csrf_token": csrf_from(page.text)},
-                       headers={"HX-Request": "true"})
+    resp = client.post(
+        "/settings/privacy/export",
+        data={"csrf_token": csrf_from(page.text)},
+        headers={"HX-Request": "true"},
+    )
     assert resp.status_code == 200 and 'hx-trigger="every 2s"' in resp.text
     job_id = int(re.search(r"/settings/privacy/export/(\d+)", resp.text).group(1))
     with app.app_context():

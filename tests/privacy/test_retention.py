@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +20,6 @@ from app.models import (
     MediaItem,
     ProfileSnapshot,
     RetentionRun,
-    utcnow,
 )
 from app.services.analytics import local_day
 from app.services.media_store import new_key
@@ -36,21 +36,38 @@ def world(app, session, make_user, media_dir):
     ws_id = user.memberships[0].workspace_id
     account = make_account(session, ws_id, "ret")
     session.commit()
-    return {"settings": app.config["SETTINGS"], "ws": ws_id, "account": account,
-            "user": user, "media": media_dir, "base": utcnow()}
+    # Local noon: day-based rules never straddle midnight in the test.
+    noon = datetime.now(ZoneInfo("Asia/Almaty")).replace(hour=12, minute=0, second=0, microsecond=0)
+    return {
+        "settings": app.config["SETTINGS"],
+        "ws": ws_id,
+        "account": account,
+        "user": user,
+        "media": media_dir,
+        "base": noon.astimezone(UTC),
+    }
 
 
 def _inbox(s, w, at):
-    s.add(InboxThread(workspace_id=w["ws"], account_id=w["account"].id, kind="dm",
-                      thread_key=str(at.timestamp()), last_activity_at=at))
+    s.add(
+        InboxThread(
+            workspace_id=w["ws"],
+            account_id=w["account"].id,
+            kind="dm",
+            thread_key=str(at.timestamp()),
+            last_activity_at=at,
+        )
+    )
 
 
 def _snapshot(model):
     def make(s, w, at):
         day = local_day("Asia/Almaty", at)
         extra = {"username": "x"} if model is ProfileSnapshot else {}
-        s.add(model(workspace_id=w["ws"], account_id=w["account"].id, day=day, taken_at=at,
-                    **extra))
+        s.add(
+            model(workspace_id=w["ws"], account_id=w["account"].id, day=day, taken_at=at, **extra)
+        )
+
     return make
 
 
@@ -59,16 +76,29 @@ def _audit(s, w, at):
 
 
 def _dead_token(s, w, at):
-    s.add(ApiToken(user_id=w["user"].id, name="t", prefix="kzk_", token_hash=str(at.timestamp()),
-                   created_at=at, revoked_at=at))
+    s.add(
+        ApiToken(
+            user_id=w["user"].id,
+            name="t",
+            prefix="kzk_",
+            token_hash=str(at.timestamp()),
+            created_at=at,
+            revoked_at=at,
+        )
+    )
 
 
 def _deauthorized(s, w, at):
     acc = make_account(s, w["ws"], "gone")
     acc.status = AccountStatus.DISCONNECTED.value
     acc.token_ciphertext = None
-    record_deletion_request(s, "raw", acc.ig_user_id, source="deauthorize",
-                            due_at=at + timedelta(days=w["settings"].DELETED_ACCOUNT_GRACE_DAYS))
+    record_deletion_request(
+        s,
+        "raw",
+        acc.ig_user_id,
+        source="deauthorize",
+        due_at=at + timedelta(days=w["settings"].DELETED_ACCOUNT_GRACE_DAYS),
+    )
 
 
 def _upload(s, w, at):
@@ -76,17 +106,33 @@ def _upload(s, w, at):
     path = w["media"] / key
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"x")
-    s.add(MediaItem(workspace_id=w["ws"], kind="image", state="ready", storage_key=key,
-                    public_token=key[3:35], created_at=at))
+    s.add(
+        MediaItem(
+            workspace_id=w["ws"],
+            kind="image",
+            state="ready",
+            storage_key=key,
+            public_token=key[3:35],
+            created_at=at,
+        )
+    )
 
 
 def _export(s, w, at):
     name = f"exports/{int(at.timestamp() * 1000)}.zip"
     (w["media"] / "exports").mkdir(exist_ok=True)
     (w["media"] / name).write_bytes(b"zip")
-    s.add(ExportJob(user_id=w["user"].id, requested_by_id=w["user"].id, state="ready",
-                    file_path=name, created_at=at, finished_at=at,
-                    expires_at=at + timedelta(hours=w["settings"].EXPORT_RETENTION_HOURS)))
+    s.add(
+        ExportJob(
+            user_id=w["user"].id,
+            requested_by_id=w["user"].id,
+            state="ready",
+            file_path=name,
+            created_at=at,
+            finished_at=at,
+            expires_at=at + timedelta(hours=w["settings"].EXPORT_RETENTION_HOURS),
+        )
+    )
 
 
 def _record(s, w, at):
@@ -125,11 +171,15 @@ def test_each_period_purges_exactly_what_is_past_it(world, session, rule):
     session.commit()
     before = {row.id for row in session.scalars(select(model))}
 
-    apply_all(session, settings, now=base + keep - step - MINUTE * 2)
+    # Snapshots are kept per local day: the day `keep` days after the snapshot's day purges it.
+    by_day = rule.key in ("follower_snapshots", "profile_snapshots")
+    early = base + keep - 2 * step if by_day else base + keep - step - MINUTE * 2
+    late = base + keep - step if by_day else base + keep - step + MINUTE
+    apply_all(session, settings, now=early)
     session.commit()
     assert {row.id for row in session.scalars(select(model))} == before, "purged too early"
 
-    apply_all(session, settings, now=base + keep - step + MINUTE)
+    apply_all(session, settings, now=late)
     session.commit()
     session.expire_all()
     after = {row.id for row in session.scalars(select(model))}
@@ -149,8 +199,9 @@ def test_dead_instagram_tokens_are_removed_after_the_period(world, session):
     session.commit()
     session.refresh(account)
     assert account.token_ciphertext is not None
-    apply_all(session, settings, now=base + timedelta(days=settings.DEAD_TOKEN_RETENTION_DAYS,
-                                                      minutes=1))
+    apply_all(
+        session, settings, now=base + timedelta(days=settings.DEAD_TOKEN_RETENTION_DAYS, minutes=1)
+    )
     session.commit()
     session.refresh(account)
     assert account.token_ciphertext is None

@@ -23,8 +23,12 @@ NOW = 1_800_000_000
 
 
 def _payload(**over):
-    return {"algorithm": "HMAC-SHA256", "issued_at": NOW - 10, "user_id": "17841400000000001",
-            **over}
+    return {
+        "algorithm": "HMAC-SHA256",
+        "issued_at": NOW - 10,
+        "user_id": "17841400000000001",
+        **over,
+    }
 
 
 def _parse(raw, secrets=(SECRET,), now=NOW):
@@ -70,8 +74,20 @@ def _tamper(raw: str) -> str:
         (make_signed_request(_payload(issued_at="soon"), SECRET), "bad_payload"),
         (make_signed_request(_payload(user_id=""), SECRET), "no_user"),
     ],
-    ids=["wrong-secret", "tampered", "bad-characters", "bad-padding", "no-dot", "empty",
-         "wrong-algorithm", "no-algorithm", "expired", "future", "bad-issued-at", "no-user"],
+    ids=[
+        "wrong-secret",
+        "tampered",
+        "bad-characters",
+        "bad-padding",
+        "no-dot",
+        "empty",
+        "wrong-algorithm",
+        "no-algorithm",
+        "expired",
+        "future",
+        "bad-issued-at",
+        "no-user",
+    ],
 )
 def test_bad_signed_requests_are_refused(raw, code):
     with pytest.raises(SignedRequestError) as err:
@@ -80,11 +96,13 @@ def test_bad_signed_requests_are_refused(raw, code):
 
 
 def test_a_bad_signature_is_400_and_records_nothing(client, session, sign):
-    resp = client.post("/meta/data-deletion",
-                       data={"signed_request": sign("17841400000000001", secret="nope")})
+    resp = client.post(
+        "/meta/data-deletion", data={"signed_request": sign("17841400000000001", secret="nope")}
+    )
     assert resp.status_code == 400
-    resp = client.post("/meta/deauthorize",
-                       data={"signed_request": sign("17841400000000001", issued_at=1000)})
+    resp = client.post(
+        "/meta/deauthorize", data={"signed_request": sign("17841400000000001", issued_at=1000)}
+    )
     assert resp.status_code == 400
     assert session.scalar(select(func.count(DeletionRequest.id))) == 0
 
@@ -119,9 +137,9 @@ def test_data_deletion_answers_a_code_and_a_status_url(app, client, session, sig
 
 
 def test_an_unknown_user_still_gets_a_code_and_nothing_was_held(app, client, session, sign):
-    code = client.post(
-        "/meta/data-deletion", data={"signed_request": sign("123456")}
-    ).get_json()["confirmation_code"]
+    code = client.post("/meta/data-deletion", data={"signed_request": sign("123456")}).get_json()[
+        "confirmation_code"
+    ]
     with app.app_context():
         run_deletion_requests()
     page = client.get(f"/data-deletion/status?code={code}", headers={"Accept-Language": "ru"})
@@ -150,9 +168,12 @@ def test_deauthorize_drops_the_token_now_and_the_data_after_the_grace(
     session.commit()
     gone_id, back_id = gone.id, back.id
     for account in (gone, back):
-        assert client.post(
-            "/meta/deauthorize", data={"signed_request": sign(account.ig_user_id)}
-        ).status_code == 200
+        assert (
+            client.post(
+                "/meta/deauthorize", data={"signed_request": sign(account.ig_user_id)}
+            ).status_code
+            == 200
+        )
     session.expire_all()
     for account_id in (gone_id, back_id):
         row = session.get(InstagramAccount, account_id)
@@ -177,6 +198,7 @@ def test_deauthorize_drops_the_token_now_and_the_data_after_the_grace(
 
 def test_the_meta_secret_signs_callbacks_when_set(app, client, session, sign):
     app.config["SETTINGS"].META_APP_SECRET = "meta-app-secret"
-    resp = client.post("/meta/data-deletion",
-                       data={"signed_request": sign("42", secret="meta-app-secret")})
+    resp = client.post(
+        "/meta/data-deletion", data={"signed_request": sign("42", secret="meta-app-secret")}
+    )
     assert resp.status_code == 200

@@ -37,13 +37,18 @@ def export_csv(kind: str):
     name = f"kezek-{kind}-{who}-{sc.today.isoformat()}.csv"
     if kind == "followers":
         text = export.followers_csv(
-            q.follower_series(db.session, sc.workspace_id, sc.ids, sc.start, sc.today))
+            q.follower_series(db.session, sc.workspace_id, sc.ids, sc.start, sc.today)
+        )
     elif kind == "insights":
         text = export.insights_csv(
-            q.insight_days(db.session, sc.workspace_id, sc.ids, sc.start, sc.today))
+            q.insight_days(db.session, sc.workspace_id, sc.ids, sc.start, sc.today)
+        )
     elif kind == "posts":
-        text = export.posts_csv(q.post_performance(
-            db.session, sc.workspace_id, sc.ids, post_filter(sc), limit=MAX_EXPORT_POSTS))
+        text = export.posts_csv(
+            q.post_performance(
+                db.session, sc.workspace_id, sc.ids, post_filter(sc), limit=MAX_EXPORT_POSTS
+            )
+        )
     elif kind == "audience":
         if sc.account is None:
             abort(404)

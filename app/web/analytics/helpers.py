@@ -83,7 +83,8 @@ def post_filter(sc: Scope) -> PostFilter:
     return PostFilter(
         start=datetime.combine(start, time(0), tz).astimezone(UTC) if start else None,
         end=datetime.combine(end + timedelta(days=1), time(0), tz).astimezone(UTC)
-        if end and end < date.max else None,
+        if end and end < date.max
+        else None,
         product=product if product in PRODUCT_TYPES else None,
         sort=sort if sort in POST_SORTS else "posted_at",
         descending=request.args.get("dir", "desc") != "asc",
@@ -152,7 +153,8 @@ def chart_json(kind: str, labels: list, datasets: list[dict], dates: bool = True
     """The data- attribute a chart canvas carries (read by analytics.js)."""
     return json.dumps(
         {"type": kind, "dates": dates, "labels": labels, "datasets": datasets},
-        ensure_ascii=False, separators=(",", ":"),
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
 
 

@@ -4,10 +4,8 @@ best time to post and the workspace overview — the figures the analytics pages
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Literal
 
 from flask import g
-from pydantic import ConfigDict, Field
 
 from app.extensions import db
 from app.models import InstagramAccount
@@ -17,159 +15,30 @@ from app.services.analytics import local_day, zone
 from app.services.analytics_best_time import heat_map, suggest_slots
 from app.services.workspaces import get_scoped
 from app.web.api import bp
-from app.web.api.errors import ApiError
-from app.web.api.schemas import (
-    ListQuery,
-    Schema,
-    Timestamp,
-    decode_cursor,
-    optional,
-    page_of,
-    parse_id,
+from app.web.api.analytics_schemas import (
+    Audience,
+    AudienceDimension,
+    AudienceItem,
+    BestTime,
+    FollowerPoint,
+    FollowerSeries,
+    HeatCell,
+    InsightDay,
+    InsightSeries,
+    Overview,
+    OverviewItem,
+    PostPerformance,
+    PostPerformancePage,
+    PostQuery,
+    RangeQuery,
 )
+from app.web.api.errors import ApiError
+from app.web.api.schemas import decode_cursor, page_of, parse_id
 from app.web.api.spec import endpoint
 
 MAX_DAYS = 729
 DEFAULT_DAYS = 30
 TAGS = ("analytics",)
-
-
-class RangeQuery(Schema):
-    """A range of local days (workspace timezone); at most 729 days are answered."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    from_: date = optional("First day, YYYY-MM-DD (default: 29 days before `to`).",
-                           alias="from")
-    to: date = optional("Last day, YYYY-MM-DD (default: today in the workspace timezone).")
-
-
-class PostQuery(ListQuery):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    from_: date = optional("Published on or after this day, YYYY-MM-DD.", alias="from")
-    to: date = optional("Published on or before this day, YYYY-MM-DD.")
-    type: Literal["FEED", "REELS", "STORY"] = optional("Only this product type.")
-
-
-class FollowerPoint(Schema):
-    date: date
-    followers_count: int | None = Field(description="null: no snapshot (see `missing`).")
-    follows_count: int | None
-    media_count: int | None
-    net_change: int | None = Field(description="Change since the day before; null if unknown.")
-    missing: bool = Field(description="Kezek took no snapshot that day (it was not running).")
-
-
-class FollowerSeries(Schema):
-    account_id: str
-    timezone: str
-    first_day: date
-    last_day: date
-    items: list[FollowerPoint]
-
-
-class InsightDay(Schema):
-    """One day of account insights; null = not available (never 0 for unknown)."""
-
-    date: date
-    reach: int | None
-    views: int | None
-    accounts_engaged: int | None
-    total_interactions: int | None
-    likes: int | None
-    comments: int | None
-    saves: int | None
-    shares: int | None
-    replies: int | None
-    reposts: int | None
-    profile_links_taps: int | None
-    follows: int | None
-    unfollows: int | None
-
-
-class InsightSeries(Schema):
-    account_id: str
-    timezone: str
-    first_day: date
-    last_day: date
-    items: list[InsightDay]
-
-
-class PostPerformance(Schema):
-    id: str
-    account_id: str
-    ig_media_id: str
-    media_product_type: str | None = Field(description="`FEED`, `REELS` or `STORY`.")
-    media_type: str | None
-    caption: str | None
-    permalink: str | None
-    posted_at: Timestamp
-    reach: int | None
-    views: int | None
-    likes: int | None
-    comments: int | None
-    saved: int | None
-    shares: int | None
-    total_interactions: int | None
-    engagement_rate: float | None = Field(description="Interactions / reach.")
-    unavailable_reason: str | None
-    post_id: str | None = Field(description="The Kezek post, when published through Kezek.")
-
-
-class PostPerformancePage(Schema):
-    items: list[PostPerformance]
-    next: str | None = Field(description="Cursor of the next page; null on the last page.")
-
-
-class AudienceItem(Schema):
-    value: str
-    followers: int
-
-
-class AudienceDimension(Schema):
-    dimension: Literal["age", "gender", "country", "city"]
-    status: Literal["available", "not_available", "not_collected"] = Field(
-        description="`not_available`: Instagram has no demographics (never shown as zero)."
-    )
-    reason: str | None
-    fetched_at: Timestamp | None
-    items: list[AudienceItem]
-
-
-class Audience(Schema):
-    account_id: str
-    dimensions: list[AudienceDimension]
-
-
-class HeatCell(Schema):
-    weekday: int = Field(description="0 = Monday, in the workspace timezone.")
-    hour: int
-    posts: int
-    engagement_rate: float | None
-
-
-class BestTime(Schema):
-    account_id: str
-    timezone: str
-    posts: int
-    cells: list[HeatCell]
-    suggested_slots: list[Timestamp]
-
-
-class OverviewItem(Schema):
-    account_id: str | None = Field(description="null for the workspace total.")
-    username: str | None
-    followers_count: int | None
-    as_of: date | None
-    change_1: int | None
-    change_7: int | None
-    change_30: int | None
-
-
-class Overview(Schema):
-    total: OverviewItem
-    accounts: list[OverviewItem]
 
 
 def _account(account_id: str) -> InstagramAccount:
@@ -198,11 +67,21 @@ def get_follower_series(account_id: str, query: RangeQuery):
     first, last = _range(query)
     points = q.follower_series(db.session, g.workspace.id, [account.id], first, last)
     return FollowerSeries(
-        account_id=str(account.id), timezone=g.workspace.timezone, first_day=first,
-        last_day=last, items=[FollowerPoint(
-            date=p.day, followers_count=p.followers, follows_count=p.follows,
-            media_count=p.media_count, net_change=p.net_change, missing=p.missing,
-        ) for p in points],
+        account_id=str(account.id),
+        timezone=g.workspace.timezone,
+        first_day=first,
+        last_day=last,
+        items=[
+            FollowerPoint(
+                date=p.day,
+                followers_count=p.followers,
+                follows_count=p.follows,
+                media_count=p.media_count,
+                net_change=p.net_change,
+                missing=p.missing,
+            )
+            for p in points
+        ],
     )
 
 
@@ -214,8 +93,11 @@ def get_account_insights(account_id: str, query: RangeQuery):
     first, last = _range(query)
     days = q.insight_days(db.session, g.workspace.id, [account.id], first, last)
     return InsightSeries(
-        account_id=str(account.id), timezone=g.workspace.timezone, first_day=first,
-        last_day=last, items=[InsightDay(date=d.pop("day"), **d) for d in days],
+        account_id=str(account.id),
+        timezone=g.workspace.timezone,
+        first_day=first,
+        last_day=last,
+        items=[InsightDay(date=d.pop("day"), **d) for d in days],
     )
 
 
@@ -230,17 +112,41 @@ def list_post_performance(account_id: str, query: PostQuery):
         flt.start = datetime.combine(query.from_, time(0), tz)
     if query.to and query.to < date.max:
         flt.end = datetime.combine(query.to + timedelta(days=1), time(0), tz)
-    rows = q.post_performance(db.session, g.workspace.id, [account.id], flt,
-                              limit=query.limit + 1, after_id=decode_cursor(query.next) or 0)
+    rows = q.post_performance(
+        db.session,
+        g.workspace.id,
+        [account.id],
+        flt,
+        limit=query.limit + 1,
+        after_id=decode_cursor(query.next) or 0,
+    )
     page, nxt = page_of(rows, query.limit, key=lambda r: r[0].id)
-    return PostPerformancePage(items=[PostPerformance(
-        id=str(m.id), account_id=str(m.account_id), ig_media_id=m.ig_media_id,
-        media_product_type=m.media_product_type, media_type=m.media_type, caption=m.caption,
-        permalink=m.permalink, posted_at=m.posted_at, reach=m.reach, views=m.views,
-        likes=m.likes, comments=m.comments, saved=m.saved, shares=m.shares,
-        total_interactions=m.total_interactions, engagement_rate=m.engagement_rate,
-        unavailable_reason=m.unavailable_reason, post_id=str(post) if post else None,
-    ) for m, _u, post in page], next=nxt)
+    return PostPerformancePage(
+        items=[
+            PostPerformance(
+                id=str(m.id),
+                account_id=str(m.account_id),
+                ig_media_id=m.ig_media_id,
+                media_product_type=m.media_product_type,
+                media_type=m.media_type,
+                caption=m.caption,
+                permalink=m.permalink,
+                posted_at=m.posted_at,
+                reach=m.reach,
+                views=m.views,
+                likes=m.likes,
+                comments=m.comments,
+                saved=m.saved,
+                shares=m.shares,
+                total_interactions=m.total_interactions,
+                engagement_rate=m.engagement_rate,
+                unavailable_reason=m.unavailable_reason,
+                post_id=str(post) if post else None,
+            )
+            for m, _u, post in page
+        ],
+        next=nxt,
+    )
 
 
 @bp.get("/accounts/<account_id>/audience")
@@ -250,14 +156,18 @@ def get_audience(account_id: str):
     account = _account(account_id)
     dims = []
     for dim, row in q.audience(db.session, g.workspace.id, account.id).items():
-        dims.append(AudienceDimension(
-            dimension=dim,
-            status=row.status if row is not None else "not_collected",
-            reason=row.reason if row is not None else None,
-            fetched_at=row.fetched_at if row is not None else None,
-            items=[AudienceItem(value=str(v), followers=int(c)) for v, c in
-                   (row.data or [] if row is not None else [])],
-        ))
+        dims.append(
+            AudienceDimension(
+                dimension=dim,
+                status=row.status if row is not None else "not_collected",
+                reason=row.reason if row is not None else None,
+                fetched_at=row.fetched_at if row is not None else None,
+                items=[
+                    AudienceItem(value=str(v), followers=int(c))
+                    for v, c in (row.data or [] if row is not None else [])
+                ],
+            )
+        )
     return Audience(account_id=str(account.id), dimensions=dims)
 
 
@@ -269,9 +179,14 @@ def get_best_time(account_id: str):
     tz_name = g.workspace.timezone
     hm = heat_map(db.session, g.workspace.id, [account.id], tz_name)
     return BestTime(
-        account_id=str(account.id), timezone=tz_name, posts=hm.posts,
-        cells=[HeatCell(weekday=c.weekday, hour=c.hour, posts=c.posts,
-                        engagement_rate=c.engagement) for row in hm.cells for c in row],
+        account_id=str(account.id),
+        timezone=tz_name,
+        posts=hm.posts,
+        cells=[
+            HeatCell(weekday=c.weekday, hour=c.hour, posts=c.posts, engagement_rate=c.engagement)
+            for row in hm.cells
+            for c in row
+        ],
         suggested_slots=suggest_slots(db.session, g.workspace.id, account.id, tz_name),
     )
 
@@ -281,8 +196,11 @@ def _overview_item(series, account: InstagramAccount | None) -> OverviewItem:
     return OverviewItem(
         account_id=str(account.id) if account else None,
         username=account.username if account else None,
-        followers_count=o["followers"], as_of=o.get("as_of"),
-        change_1=o["change_1"], change_7=o["change_7"], change_30=o["change_30"],
+        followers_count=o["followers"],
+        as_of=o.get("as_of"),
+        change_1=o["change_1"],
+        change_7=o["change_7"],
+        change_30=o["change_30"],
     )
 
 

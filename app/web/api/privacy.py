@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Literal
 
 from flask import current_app, g, request, send_file
 from flask_babel import gettext as _
 from pydantic import Field
+from spectree import Response
 
 from app.extensions import db
 from app.models import ExportJob, Role
@@ -18,14 +20,16 @@ from app.web.api import bp
 from app.web.api.errors import ApiError
 from app.web.api.schemas import (
     CURSOR_RE,
+    Error,
     Schema,
     Timestamp,
+    WorkspaceHeader,
     decode_cursor,
     optional,
     page_of,
     parse_id,
 )
-from app.web.api.spec import endpoint
+from app.web.api.spec import COMMON_ERRORS, endpoint, spec
 
 TAGS = ("privacy",)
 
@@ -73,8 +77,12 @@ class AuditPage(Schema):
 
 def export_out(job: ExportJob) -> ExportOut:
     return ExportOut(
-        id=str(job.id), state=job.state, progress=job.progress, created_at=job.created_at,
-        expires_at=job.expires_at, downloaded_at=job.downloaded_at,
+        id=str(job.id),
+        state=job.state,
+        progress=job.progress,
+        created_at=job.created_at,
+        expires_at=job.expires_at,
+        downloaded_at=job.downloaded_at,
         downloadable=downloadable(job, g.api_user),
     )
 
@@ -104,22 +112,50 @@ def get_data_export(export_id: str):
     return export_out(_export_or_404(export_id))
 
 
+def file_endpoint(view):
+    """Like endpoint() for a streamed file: documented, authenticated, body not validated.
+
+    Spectree reads a response's whole body to validate it; a ZIP with media files is
+    streamed instead, so only the documentation of spectree is used here.
+    """
+    from app.web.api.auth import authenticate
+
+    codes = {"HTTP_200": None, **{f"HTTP_{c}": Error for c in (*COMMON_ERRORS, 410)}}
+    documented = spec.validate(
+        headers=WorkspaceHeader, resp=Response(**codes), tags=TAGS, operation_id=view.__name__
+    )(view)
+
+    @wraps(documented)
+    def wrapped(*args, **kwargs):
+        authenticate(write=False, role=Role.VIEWER, needs_workspace=False)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @bp.get("/privacy/exports/<export_id>/download")
-@endpoint(needs_workspace=False, tags=TAGS, extra_errors=(410,))
+@file_endpoint
 def download_data_export(export_id: str):
     """The ZIP (`application/zip`); works once, until `expires_at`, then 410."""
     job = _export_or_404(export_id)
     try:
-        path = take_download(db.session, current_app.config["SETTINGS"], job, g.api_user, None,
-                             need_token=False)
+        path = take_download(
+            db.session, current_app.config["SETTINGS"], job, g.api_user, None, need_token=False
+        )
     except ExportError:
         db.session.rollback()
-        raise ApiError(410, "export_gone", _("This export was downloaded already or expired."))
-    audit.record(db.session, "data_export_download", user=g.api_user,
-                 ip=request.remote_addr or "")
+        raise ApiError(
+            410, "export_gone", _("This export was downloaded already or expired.")
+        ) from None
+    audit.record(db.session, "data_export_download", user=g.api_user, ip=request.remote_addr or "")
     db.session.commit()
-    response = send_file(path, mimetype="application/zip", as_attachment=True,
-                         download_name=f"kezek-export-{job.id}.zip", max_age=0)
+    response = send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"kezek-export-{job.id}.zip",
+        max_age=0,
+    )
     response.call_on_close(lambda: path.unlink(missing_ok=True))
     return response
 
@@ -130,13 +166,13 @@ def delete_all_my_data(json: DeleteAllIn):
     """Delete the token's user, the workspaces they alone own, and their memberships."""
     user = g.api_user
     if not check_password(user, json.password):
-        audit.record(db.session, "data_delete_all", user=user, ip=request.remote_addr or "",
-                     result="failure")
+        audit.record(
+            db.session, "data_delete_all", user=user, ip=request.remote_addr or "", result="failure"
+        )
         db.session.commit()
         raise ApiError(403, "password_incorrect", _("The password is not correct."))
     try:
-        delete_user(db.session, current_app.config["SETTINGS"], user,
-                    ip=request.remote_addr or "")
+        delete_user(db.session, current_app.config["SETTINGS"], user, ip=request.remote_addr or "")
     except UserError:
         db.session.rollback()
         raise ApiError(409, "last_admin", _("You cannot delete the last admin.")) from None
@@ -154,7 +190,9 @@ def list_audit_events(query: AuditQuery):
     f = privacy_audit.AuditFilter(
         workspace_id=None if everything else g.workspace.id,
         own_user_id=None if everything else g.api_user.id,
-        action=query.action or "", username=query.username or "", result=query.result or "",
+        action=query.action or "",
+        username=query.username or "",
+        result=query.result or "",
     )
     rows, _more = privacy_audit.page(
         db.session, f, before=decode_cursor(query.next), limit=query.limit + 1
@@ -163,9 +201,14 @@ def list_audit_events(query: AuditQuery):
     return AuditPage(
         items=[
             AuditEvent(
-                id=str(r.id), created_at=r.created_at,
+                id=str(r.id),
+                created_at=r.created_at,
                 workspace_id=str(r.workspace_id) if r.workspace_id else None,
-                username=r.username, action=r.action, result=r.result, ip=r.ip, detail=r.detail,
+                username=r.username,
+                action=r.action,
+                result=r.result,
+                ip=r.ip,
+                detail=r.detail,
             )
             for r in page
         ],

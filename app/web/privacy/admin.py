@@ -39,8 +39,12 @@ def admin_page():
     ):
         latest[job.user_id] = job
     return render_template(
-        "privacy/admin.html", retention=retention_rows(settings), run=last_run(db.session),
-        labels=RULE_LABELS, users=list_users(db.session), form=EmptyForm(),
+        "privacy/admin.html",
+        retention=retention_rows(settings),
+        run=last_run(db.session),
+        labels=RULE_LABELS,
+        users=list_users(db.session),
+        form=EmptyForm(),
         exports={uid: export_status(job) for uid, job in latest.items()},
     )
 
@@ -73,8 +77,13 @@ def admin_delete(user_id: int):
         else:
             name = user.username
             try:
-                delete_user(db.session, current_app.config["SETTINGS"], user, actor=current_user,
-                            ip=request.remote_addr or "")
+                delete_user(
+                    db.session,
+                    current_app.config["SETTINGS"],
+                    user,
+                    actor=current_user,
+                    ip=request.remote_addr or "",
+                )
             except UserError as e:
                 db.session.rollback()
                 flash(user_error(e.code), "danger")
@@ -83,6 +92,8 @@ def admin_delete(user_id: int):
             flash(_("%(name)s and all their data were deleted.", name=name), "success")
             return redirect(url_for("privacy.admin_page"))
     return render_template(
-        "privacy/admin_delete.html", form=form, user=user,
+        "privacy/admin_delete.html",
+        form=form,
+        user=user,
         workspaces=sole_owned_workspaces(db.session, user),
     )

@@ -57,7 +57,12 @@ def audit_log():
     rows, more = privacy_audit.page(db.session, f, before=before)
     args = {k: v for k, v in request.args.items() if k != "before"}
     return render_template(
-        "privacy/audit.html", rows=rows, more=more, f=f, args=args, results=RESULTS,
+        "privacy/audit.html",
+        rows=rows,
+        more=more,
+        f=f,
+        args=args,
+        results=RESULTS,
         actions=privacy_audit.actions(db.session, f),
         scope_all=f.workspace_id is None,
     )
@@ -69,7 +74,10 @@ def audit_csv():
     f = current_filter()
     body = privacy_audit.to_csv(db.session, f)
     return Response(
-        body, mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=kezek-audit-log.csv",
-                 "Cache-Control": "no-store"},
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": "attachment; filename=kezek-audit-log.csv",
+            "Cache-Control": "no-store",
+        },
     )

@@ -36,9 +36,7 @@ def _verified() -> tuple[str, dict]:
 def data_deletion():
     """Record the request and answer Meta at once; the worker deletes within minutes."""
     raw, payload = _verified()
-    req = record_deletion_request(
-        db.session, raw, payload["user_id"], ip=request.remote_addr or ""
-    )
+    req = record_deletion_request(db.session, raw, payload["user_id"], ip=request.remote_addr or "")
     db.session.commit()
     settings = current_app.config["SETTINGS"]
     return jsonify(
@@ -52,7 +50,10 @@ def deauthorize_callback():
     """Delete the account's token now; its data goes after DELETED_ACCOUNT_GRACE_DAYS."""
     raw, payload = _verified()
     deauthorize(
-        db.session, current_app.config["SETTINGS"], raw, payload["user_id"],
+        db.session,
+        current_app.config["SETTINGS"],
+        raw,
+        payload["user_id"],
         ip=request.remote_addr or "",
     )
     db.session.commit()

@@ -12,31 +12,107 @@ from app.services.retention import RULES
 # Every table belongs to one category; tests fail when a new table is missing here, so the
 # policy never leaves out something Kezek keeps.
 CATEGORIES = (
-    (_l("Your Kezek account: username, display name, language, time zone, password hash, "
-        "sign-in sessions (IP address and browser), sign-in methods (provider id, name, e-mail), "
-        "API tokens (hashes only), notification settings and workspace memberships"),
-     ("user", "auth_session", "identity", "api_token", "membership", "workspace", "invitation",
-      "notification_preference")),
-    (_l("Connected Instagram accounts: profile, encrypted access token, permissions, and the "
-        "account's recent published media"),
-     ("instagram_account", "instagram_media")),
-    (_l("Publishing: posts with captions, schedule and step-by-step publishing log, uploaded "
-        "media files, caption snippets"),
-     ("post", "post_media", "post_log", "media_item", "snippet")),
-    (_l("Inbox: comments, direct messages with customers (their Instagram id, username and "
-        "picture), webhook deliveries from Instagram, and actions taken"),
-     ("inbox_thread", "inbox_comment", "inbox_message", "inbox_action", "inbox_sync_state",
-      "webhook_event")),
-    (_l("Analytics: daily follower and profile snapshots, account and media insights, audience "
-        "demographics"),
-     ("follower_snapshot", "profile_snapshot", "account_insight_day", "media_insight",
-      "audience_breakdown", "analytics_state")),
-    (_l("Notifications shown in Kezek and sent by e-mail or Telegram"),
-     ("notification", "notification_delivery")),
-    (_l("Security and compliance records: the audit log (who did what, when, from which IP), "
-        "sign-in attempts, data export and deletion requests, retention runs, worker status"),
-     ("audit_log", "login_attempt", "export_job", "deletion_request", "retention_run",
-      "worker_heartbeat")),
+    (
+        _l(
+            "Your Kezek account: username, display name, language, time zone, password hash, "
+            "sign-in sessions (IP address and browser), sign-in methods (provider id, name, "
+            "e-mail), "
+            "API tokens (hashes only), notification settings and workspace memberships"
+        ),
+        (
+            "user",
+            "auth_session",
+            "identity",
+            "api_token",
+            "membership",
+            "workspace",
+            "invitation",
+            "notification_preference",
+        ),
+    ),
+    (
+        _l(
+            "Connected Instagram accounts: profile, encrypted access token, permissions, and the "
+            "account's recent published media"
+        ),
+        ("instagram_account", "instagram_media"),
+    ),
+    (
+        _l(
+            "Publishing: posts with captions, schedule and step-by-step publishing log, uploaded "
+            "media files, caption snippets"
+        ),
+        ("post", "post_media", "post_log", "media_item", "snippet"),
+    ),
+    (
+        _l(
+            "Inbox: comments, direct messages with customers (their Instagram id, username and "
+            "picture), webhook deliveries from Instagram, and actions taken"
+        ),
+        (
+            "inbox_thread",
+            "inbox_comment",
+            "inbox_message",
+            "inbox_action",
+            "inbox_sync_state",
+            "webhook_event",
+        ),
+    ),
+    (
+        _l(
+            "Analytics: daily follower and profile snapshots, account and media insights, audience "
+            "demographics"
+        ),
+        (
+            "follower_snapshot",
+            "profile_snapshot",
+            "account_insight_day",
+            "media_insight",
+            "audience_breakdown",
+            "analytics_state",
+        ),
+    ),
+    (
+        _l(
+            "Automations: reply rules and DM flows, contacts who wrote to your accounts (their "
+            "Instagram-scoped id, username, tags and fields you set), the automation queue and log"
+        ),
+        (
+            "automation_rule",
+            "automation_action",
+            "automation_rule_post",
+            "automation_flow",
+            "automation_flow_step",
+            "automation_flow_run",
+            "automation_event",
+            "automation_firing",
+            "automation_cooldown",
+            "automation_quota",
+            "contact",
+            "contact_field_value",
+            "contact_tag",
+            "custom_field",
+            "tag",
+        ),
+    ),
+    (
+        _l("Notifications shown in Kezek and sent by e-mail or Telegram"),
+        ("notification", "notification_delivery"),
+    ),
+    (
+        _l(
+            "Security and compliance records: the audit log (who did what, when, from which IP), "
+            "sign-in attempts, data export and deletion requests, retention runs, worker status"
+        ),
+        (
+            "audit_log",
+            "login_attempt",
+            "export_job",
+            "deletion_request",
+            "retention_run",
+            "worker_heartbeat",
+        ),
+    ),
 )
 
 RULE_LABELS = {
@@ -45,8 +121,9 @@ RULE_LABELS = {
     "profile_snapshots": _l("Profile snapshots"),
     "audit_log": _l("Audit log and sign-in attempts"),
     "dead_tokens": _l("Expired, revoked or dead access tokens"),
-    "deauthorized_accounts": _l("Data of accounts removed from Kezek on Instagram (unless "
-                                "reconnected before)"),
+    "deauthorized_accounts": _l(
+        "Data of accounts removed from Kezek on Instagram (unless reconnected before)"
+    ),
     "uploads": _l("Uploaded files not attached to any post"),
     "exports": _l("Data export files"),
     "deletion_records": _l("Records of completed deletion requests (code, dates and state)"),

@@ -14,8 +14,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from markupsafe import Markup
 from flask_login import current_user, login_required, logout_user
+from markupsafe import Markup
 
 from app.extensions import db
 from app.models import ExportJob, User
@@ -55,17 +55,25 @@ def export_status(job: ExportJob | None, *, new_link: bool = False):
         token = issue_link_token(job)
         db.session.commit()
         link = url_for("privacy.download_export", job_id=job.id, token=token, _external=True)
-    return Markup(render_template(
-        "privacy/_export.html", job=job, link=link, form=EmptyForm(),
-        can_download=downloadable(job, current_user),
-    ))
+    return Markup(
+        render_template(
+            "privacy/_export.html",
+            job=job,
+            link=link,
+            form=EmptyForm(),
+            can_download=downloadable(job, current_user),
+        )
+    )
 
 
 def request_export(user: User) -> ExportJob:
     """Queue an export of `user` for the current user, audited."""
     job = start_export(db.session, user, current_user)
     audit.record(
-        db.session, "data_export", user=current_user, ip=_ip(),
+        db.session,
+        "data_export",
+        user=current_user,
+        ip=_ip(),
         detail={"for_user_id": user.id} if user.id != current_user.id else None,
     )
     db.session.commit()
@@ -77,7 +85,9 @@ def request_export(user: User) -> ExportJob:
 def settings_page():
     job = latest_export(db.session, current_user, current_user.id)
     return render_template(
-        "privacy/settings.html", job=job, form=EmptyForm(),
+        "privacy/settings.html",
+        job=job,
+        form=EmptyForm(),
         workspaces=sole_owned_workspaces(db.session, current_user),
         export_html=export_status(job),
     )
@@ -122,8 +132,13 @@ def download_export(job_id: int, token: str):
         return render_template("privacy/export_gone.html"), 410
     audit.record(db.session, "data_export_download", user=current_user, ip=_ip())
     db.session.commit()
-    response = send_file(path, mimetype="application/zip", as_attachment=True,
-                         download_name=f"kezek-export-{job.id}.zip", max_age=0)
+    response = send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"kezek-export-{job.id}.zip",
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "no-store"
     # Single use: the file goes once it was sent.
     response.call_on_close(lambda: path.unlink(missing_ok=True))
@@ -160,5 +175,7 @@ def delete_all():
             flash(_("Your account and all your data were deleted."), "success")
             return redirect(url_for("auth.login"))
     return render_template(
-        "privacy/delete.html", form=form, workspaces=sole_owned_workspaces(db.session, user),
+        "privacy/delete.html",
+        form=form,
+        workspaces=sole_owned_workspaces(db.session, user),
     )

@@ -165,6 +165,10 @@ def _submit(form, settings, ws_id, account_ids, media_ids, alt_texts, ctx):
         errors[e.field or "general"] = refused_text(e.code)
         ctx["hint"] = post_error_hint(e.code)
         return None
+    if "automations" in current_app.blueprints:  # comment rules chosen for these posts
+        from app.services.automations.definitions import attach_posts
+
+        attach_posts(db.session, ws_id, _ints(request.form.getlist("automation_rule_ids")), posts)
     db.session.commit()
     flash(_created_message(posts), "success")
     if len(posts) == 1:

@@ -1,0 +1,327 @@
+"""Creating and changing rules and flows (shared by the dashboard and the API)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.models import (
+    AutomationAction,
+    AutomationFlow,
+    AutomationFlowStep,
+    AutomationRule,
+    AutomationRulePost,
+    InstagramAccount,
+    MatchMode,
+    Post,
+    Trigger,
+)
+from app.services.automations import contacts as contacts_service
+from app.services.automations.matching import split_keywords
+from app.services.inbox_rules import COMMENT_MAX_CHARS, DM_MAX_BYTES
+from app.services.workspaces import get_scoped, scoped
+
+MAX_VARIANTS = 10
+MAX_STEPS = 30
+MAX_BUTTONS = 13  # Instagram shows at most 13 quick replies
+COOLDOWN_MAX = 365 * 24 * 60
+_ARROW = re.compile(r"\s*(?:->|→|=>)\s*")
+
+
+class DefinitionError(Exception):
+    """A rule or flow was refused: `code` says why, `field` names the input."""
+
+    def __init__(self, code: str, field: str = "general"):
+        super().__init__(f"{field}: {code}")
+        self.code = code
+        self.field = field
+
+
+@dataclass
+class RuleData:
+    name: str
+    trigger: str = Trigger.COMMENT.value
+    enabled: bool = True
+    account_id: int | None = None
+    all_posts: bool = True
+    post_ids: list[int] = field(default_factory=list)
+    media_ids: list[str] = field(default_factory=list)
+    match_mode: str = MatchMode.ANY.value
+    keywords: list[str] = field(default_factory=list)
+    whole_word: bool = True
+    first_interaction_only: bool = False
+    active_from: datetime | None = None
+    active_until: datetime | None = None
+    cooldown_minutes: int = 1440
+    position: int = 0
+    actions: list[tuple[str, dict]] = field(default_factory=list)
+
+
+def _text(value, field_name: str, *, dm: bool) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise DefinitionError("text_empty", field_name)
+    too_long = len(text.encode()) > DM_MAX_BYTES if dm else len(text) > COMMENT_MAX_CHARS
+    if too_long:
+        raise DefinitionError("text_too_long", field_name)
+    return text
+
+
+def check_action(session: Session, ws: int, trigger: str, type_: str, config: dict) -> dict:
+    """A built-in action's config in its stored form; unknown registered types pass as is."""
+    from app.services.automations.actions import ORDER
+    from app.services.automations.engine import ACTIONS
+
+    if type_ not in ACTIONS:
+        raise DefinitionError("action_unknown", "actions")
+    if ACTIONS[type_].comment_only and trigger != Trigger.COMMENT.value:
+        raise DefinitionError("action_comment_only", type_)
+    if type_ not in ORDER:
+        return dict(config or {})
+    if type_ == "public_reply":
+        variants = [
+            _text(v, type_, dm=False) for v in config.get("variants") or [] if str(v).strip()
+        ]
+        if not variants:
+            raise DefinitionError("text_empty", type_)
+        return {"variants": variants[:MAX_VARIANTS]}
+    if type_ in ("private_reply", "send_dm"):
+        return {"text": _text(config.get("text"), type_, dm=True)}
+    if type_ == "start_flow":
+        flow = get_scoped(session, AutomationFlow, config.get("flow_id"), ws)
+        if flow is None:
+            raise DefinitionError("flow_missing", type_)
+        return {"flow_id": flow.id}
+    if type_ in ("add_tags", "remove_tags"):
+        try:
+            tags = [
+                contacts_service.clean_tag(t) for t in config.get("tags") or [] if str(t).strip()
+            ]
+        except contacts_service.ContactError:
+            tags = []
+        if not tags:
+            raise DefinitionError("tags_empty", type_)
+        return {"tags": list(dict.fromkeys(tags))[:20]}
+    if type_ == "set_field":
+        key = str(config.get("field") or "")
+        if contacts_service.field_by_key(session, ws, key) is None:
+            raise DefinitionError("field_missing", type_)
+        return {"field": key, "value": str(config.get("value") or "")[:1000]}
+    return {}
+
+
+def save_rule(
+    session: Session, ws: int, data: RuleData, rule: AutomationRule | None = None
+) -> AutomationRule:
+    """Create or replace a rule (its actions and chosen posts too) after checking it."""
+    name = " ".join((data.name or "").split())[:120]
+    if not name:
+        raise DefinitionError("name_empty", "name")
+    if data.trigger not in {t.value for t in Trigger}:
+        raise DefinitionError("trigger_invalid", "trigger")
+    if data.match_mode not in {m.value for m in MatchMode}:
+        raise DefinitionError("match_mode_invalid", "match_mode")
+    keywords = split_keywords("\n".join(data.keywords))
+    if data.match_mode != MatchMode.ANY_MESSAGE.value and not keywords:
+        raise DefinitionError("keywords_empty", "keywords")
+    if (
+        data.account_id is not None
+        and get_scoped(session, InstagramAccount, data.account_id, ws) is None
+    ):
+        raise DefinitionError("account_missing", "account_id")
+    if not 0 <= data.cooldown_minutes <= COOLDOWN_MAX:
+        raise DefinitionError("cooldown_invalid", "cooldown_minutes")
+    if data.active_from and data.active_until and data.active_until <= data.active_from:
+        raise DefinitionError("period_invalid", "active_until")
+    actions = [(t, check_action(session, ws, data.trigger, t, c)) for t, c in data.actions]
+    if not actions:
+        raise DefinitionError("actions_empty", "actions")
+    comment_rule = data.trigger == Trigger.COMMENT.value
+    posts = []
+    if comment_rule and not data.all_posts:
+        for post_id in dict.fromkeys(data.post_ids):
+            if get_scoped(session, Post, post_id, ws) is None:
+                raise DefinitionError("post_missing", "post_ids")
+            posts.append(AutomationRulePost(post_id=post_id))
+        for media_id in dict.fromkeys(m.strip()[:64] for m in data.media_ids if m.strip()):
+            posts.append(AutomationRulePost(ig_media_id=media_id))
+        if not posts:
+            raise DefinitionError("posts_empty", "post_ids")
+    if rule is None:
+        rule = AutomationRule(workspace_id=ws, fired_count=0)
+        session.add(rule)
+    rule.name = name
+    rule.enabled = data.enabled
+    rule.account_id = data.account_id
+    rule.trigger = data.trigger
+    rule.all_posts = not comment_rule or data.all_posts
+    rule.match_mode = data.match_mode
+    rule.keywords = keywords
+    rule.whole_word = data.whole_word
+    rule.first_interaction_only = data.first_interaction_only
+    rule.active_from = data.active_from
+    rule.active_until = data.active_until
+    rule.cooldown_minutes = data.cooldown_minutes
+    rule.position = data.position
+    rule.actions[:] = [
+        AutomationAction(position=i, type=t, config=c) for i, (t, c) in enumerate(actions)
+    ]
+    rule.posts[:] = posts
+    session.flush()
+    return rule
+
+
+def attach_posts(session: Session, ws: int, rule_ids: list[int], posts: list[Post]) -> int:
+    """Limit comment rules to these (maybe still scheduled) posts too: the composer's hook."""
+    n = 0
+    for rule_id in dict.fromkeys(rule_ids):
+        rule = get_scoped(session, AutomationRule, rule_id, ws)
+        if rule is None or rule.trigger != Trigger.COMMENT.value:
+            continue
+        known = {p.post_id for p in rule.posts}
+        if rule.all_posts:
+            rule.all_posts = False
+            rule.posts[:] = []
+            known = set()
+        for post in posts:
+            if post.workspace_id == ws and post.id not in known:
+                rule.posts.append(AutomationRulePost(post_id=post.id))
+                n += 1
+    session.flush()
+    return n
+
+
+def comment_rules(session: Session, ws: int) -> list[AutomationRule]:
+    """Comment rules of a workspace (the composer offers them)."""
+    return list(
+        session.scalars(
+            scoped(AutomationRule, ws)
+            .where(AutomationRule.trigger == Trigger.COMMENT.value)
+            .order_by(AutomationRule.name)
+        )
+    )
+
+
+@dataclass
+class StepData:
+    kind: str = "text"
+    text: str = ""
+    image_url: str = ""
+    buttons: list[tuple[str, int | None]] = field(default_factory=list)
+    branches: list[tuple[list[str], int | None]] = field(default_factory=list)
+    field_key: str = ""
+    validate: str = ""
+    reask_text: str = ""
+    tags: list[str] = field(default_factory=list)
+    timeout_minutes: int | None = None
+    next_position: int | None = None
+
+
+def parse_lines(raw: str | None) -> list[tuple[str, int | None]]:
+    """Editor lines "Title -> 3" (or just "Title") as (text, step number or None)."""
+    out = []
+    for line in (raw or "").splitlines():
+        if not line.strip():
+            continue
+        parts = _ARROW.split(line.strip(), maxsplit=1)
+        target = parts[1].strip() if len(parts) > 1 else ""
+        out.append((parts[0].strip(), int(target) if target.isdigit() else None))
+    return out
+
+
+def save_flow(
+    session: Session, ws: int, name: str, steps: list[StepData], flow: AutomationFlow | None = None
+) -> AutomationFlow:
+    """Create or replace a flow; steps are numbered 1..n in the order given."""
+    from app.services.automations.flows import STEP_KINDS, VALIDATIONS, payload_for
+
+    name = " ".join((name or "").split())[:120]
+    if not name:
+        raise DefinitionError("name_empty", "name")
+    if not steps or len(steps) > MAX_STEPS:
+        raise DefinitionError("steps_empty", "steps")
+    if flow is None:
+        flow = AutomationFlow(workspace_id=ws)
+        session.add(flow)
+    flow.name = name
+    session.flush()
+    rows = []
+    for pos, s in enumerate(steps, start=1):
+        where = f"steps.{pos}"
+        if s.kind not in STEP_KINDS:
+            raise DefinitionError("step_kind_invalid", where)
+        if s.validate and s.validate not in VALIDATIONS:
+            raise DefinitionError("validate_invalid", where)
+        text = s.text.strip() or None
+        if s.kind in ("text", "question"):
+            text = _text(s.text, where, dm=True)
+        if s.kind == "image" and not s.image_url.startswith(("https://", "http://")):
+            raise DefinitionError("image_url_invalid", where)
+        targets = [t for _, t in s.buttons] + [t for _, t in s.branches] + [s.next_position]
+        if any(t is not None and not 1 <= t <= len(steps) for t in targets):
+            raise DefinitionError("step_missing", where)
+        if len(s.buttons) > MAX_BUTTONS or any(not t.strip() for t, _ in s.buttons):
+            raise DefinitionError("buttons_invalid", where)
+        field_id = None
+        if s.field_key:
+            found = contacts_service.field_by_key(session, ws, s.field_key)
+            if found is None:
+                raise DefinitionError("field_missing", where)
+            field_id = found.id
+        step = AutomationFlowStep(
+            position=pos,
+            kind=s.kind,
+            text=text,
+            image_url=s.image_url or None,
+            field_id=field_id if s.kind == "question" else None,
+            validate=(s.validate or None) if s.kind == "question" else None,
+            reask_text=s.reask_text.strip() or None,
+            tags=[contacts_service.clean_tag(t) for t in s.tags if t.strip()] or None,
+            timeout_minutes=s.timeout_minutes,
+            next_position=s.next_position,
+            branches=[{"keywords": k, "next": t} for k, t in s.branches if k] or None,
+        )
+        step.flow_id = flow.id
+        step.buttons = [
+            {"title": title[:20], "payload": payload_for(step, i), "next": t}
+            for i, (title, t) in enumerate(s.buttons)
+        ] or None
+        rows.append(step)
+    flow.steps[:] = rows
+    session.flush()
+    return flow
+
+
+def flows_of(session: Session, ws: int) -> list[AutomationFlow]:
+    return list(session.scalars(scoped(AutomationFlow, ws).order_by(AutomationFlow.name)))
+
+
+def rules_of(session: Session, ws: int) -> list[AutomationRule]:
+    return list(
+        session.scalars(
+            scoped(AutomationRule, ws).order_by(AutomationRule.position, AutomationRule.id)
+        )
+    )
+
+
+def posts_for_rules(session: Session, ws: int, limit: int = 100) -> list[Post]:
+    """Recent posts (scheduled or published) a comment rule can be limited to."""
+    return list(
+        session.scalars(
+            scoped(Post, ws)
+            .where(Post.type != "story", Post.status.notin_(("cancelled", "failed")))
+            .order_by(Post.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def rule_post_ids(rule: AutomationRule) -> list[int]:
+    return [p.post_id for p in rule.posts if p.post_id]
+
+
+def select_media_ids(rule: AutomationRule) -> list[str]:
+    return [p.ig_media_id for p in rule.posts if p.ig_media_id]

@@ -1,0 +1,400 @@
+"""/api/v1/automations/rules, /automations/flows, /contacts, /contact-fields."""
+
+from __future__ import annotations
+
+from flask import g
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AutomationFiring, AutomationFlow, AutomationRule, Contact, Role, Tag
+from app.services.automations import contacts as contacts_service
+from app.services.automations import definitions as defs
+from app.services.automations.flows import flow_stats
+from app.services.workspaces import get_scoped, scoped
+from app.web.api import bp
+from app.web.api.automation_schemas import (
+    ActionOut,
+    ButtonOut,
+    ContactOut,
+    ContactPage,
+    ContactQuery,
+    ContactUpdate,
+    FieldIn,
+    FieldList,
+    FieldOut,
+    FiringOut,
+    FiringPage,
+    FlowIn,
+    FlowOut,
+    FlowPage,
+    FlowStats,
+    ResultOut,
+    RuleIn,
+    RuleOut,
+    RulePage,
+    RuleUpdate,
+    StepOut,
+)
+from app.web.api.errors import ApiError, validation_failed
+from app.web.api.schemas import ListQuery, decode_cursor, page_of, parse_id
+from app.web.api.spec import endpoint
+from app.web.automations.messages import error_text
+
+TAGS = ("automations",)
+
+
+def _get(model, key: str):
+    row_id = parse_id(key)
+    row = get_scoped(db.session, model, row_id, g.workspace.id) if row_id else None
+    if row is None:
+        raise ApiError(404)
+    return row
+
+
+def _refused(e: Exception) -> ApiError:
+    code = getattr(e, "code", "invalid")
+    field = getattr(e, "field", "body")
+    return ApiError(422, fields=[{"field": field, "code": code, "message": error_text(code)}])
+
+
+def _page(stmt, model, query):
+    after = decode_cursor(query.next)
+    if after is not None:
+        stmt = stmt.where(model.id > after)
+    rows = db.session.scalars(stmt.order_by(model.id).limit(query.limit + 1)).all()
+    return page_of(list(rows), query.limit)
+
+
+# ---- rules -------------------------------------------------------------------------------
+
+
+def rule_out(r: AutomationRule) -> RuleOut:
+    return RuleOut(
+        id=str(r.id),
+        name=r.name,
+        enabled=r.enabled,
+        account_id=str(r.account_id) if r.account_id else None,
+        trigger=r.trigger,
+        all_posts=r.all_posts,
+        post_ids=[str(p) for p in defs.rule_post_ids(r)],
+        media_ids=defs.select_media_ids(r),
+        match_mode=r.match_mode,
+        keywords=list(r.keywords or []),
+        whole_word=r.whole_word,
+        first_interaction_only=r.first_interaction_only,
+        active_from=r.active_from,
+        active_until=r.active_until,
+        cooldown_minutes=r.cooldown_minutes,
+        position=r.position,
+        actions=[ActionOut(type=a.type, config=dict(a.config or {})) for a in r.actions],
+        fired_count=r.fired_count,
+        last_fired_at=r.last_fired_at,
+        created_at=r.created_at,
+    )
+
+
+def _ids(values: list[str]) -> list[int]:
+    out = []
+    for v in values:
+        key = parse_id(v)
+        if key is None:
+            raise ApiError(
+                422,
+                fields=[
+                    {
+                        "field": "post_ids",
+                        "code": "post_missing",
+                        "message": error_text("post_missing"),
+                    }
+                ],
+            )
+        out.append(key)
+    return out
+
+
+def _rule_data(body) -> defs.RuleData:
+    data = body.model_dump(exclude_unset=False)
+    return defs.RuleData(
+        name=data["name"],
+        enabled=data["enabled"],
+        account_id=int(data["account_id"]) if data.get("account_id") else None,
+        trigger=data["trigger"],
+        all_posts=data["all_posts"],
+        post_ids=_ids(data["post_ids"]),
+        media_ids=list(data["media_ids"]),
+        match_mode=data["match_mode"],
+        keywords=list(data["keywords"]),
+        whole_word=data["whole_word"],
+        first_interaction_only=data["first_interaction_only"],
+        active_from=data.get("active_from"),
+        active_until=data.get("active_until"),
+        cooldown_minutes=data["cooldown_minutes"],
+        position=data["position"],
+        actions=[(a["type"], a["config"]) for a in data["actions"]],
+    )
+
+
+def _save_rule(data: defs.RuleData, rule=None) -> AutomationRule:
+    try:
+        rule = defs.save_rule(db.session, g.workspace.id, data, rule)
+    except defs.DefinitionError as e:
+        db.session.rollback()
+        raise _refused(e) from None
+    db.session.commit()
+    return rule
+
+
+@bp.get("/automations/rules")
+@endpoint(resp=RulePage, query=ListQuery, tags=TAGS)
+def list_automation_rules(query: ListQuery):
+    """The workspace's automation rules, by id."""
+    rows, nxt = _page(scoped(AutomationRule, g.workspace.id), AutomationRule, query)
+    return RulePage(items=[rule_out(r) for r in rows], next=nxt)
+
+
+@bp.post("/automations/rules")
+@endpoint(status=201, resp=RuleOut, json=RuleIn, role=Role.EDITOR, tags=TAGS)
+def create_automation_rule(json: RuleIn):
+    """Create a rule (editors and owners)."""
+    return rule_out(_save_rule(_rule_data(json))), 201
+
+
+@bp.get("/automations/rules/<rule_id>")
+@endpoint(resp=RuleOut, tags=TAGS)
+def get_automation_rule(rule_id: str):
+    """One rule with its actions."""
+    return rule_out(_get(AutomationRule, rule_id))
+
+
+@bp.put("/automations/rules/<rule_id>")
+@endpoint(resp=RuleOut, json=RuleUpdate, role=Role.EDITOR, tags=TAGS)
+def update_automation_rule(rule_id: str, json: RuleUpdate):
+    """Change a rule; omitted fields stay as they are."""
+    rule = _get(AutomationRule, rule_id)
+    current = rule_out(rule).model_dump()
+    current["actions"] = [{"type": a["type"], "config": a["config"]} for a in current["actions"]]
+    merged = {**current, **json.model_dump(exclude_unset=True)}
+    merged = {k: v for k, v in merged.items() if k in RuleIn.model_fields}
+    try:
+        body = RuleIn.model_validate(merged)
+    except ValidationError as e:
+        raise validation_failed(e.errors(include_url=False)) from None
+    return rule_out(_save_rule(_rule_data(body), rule))
+
+
+@bp.delete("/automations/rules/<rule_id>")
+@endpoint(status=204, role=Role.EDITOR, tags=TAGS)
+def delete_automation_rule(rule_id: str):
+    """Delete a rule and its log."""
+    db.session.delete(_get(AutomationRule, rule_id))
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/automations/rules/<rule_id>/log")
+@endpoint(resp=FiringPage, query=ListQuery, tags=TAGS)
+def list_automation_rule_log(rule_id: str, query: ListQuery):
+    """Each time the rule fired (or the cooldown held it back), oldest first."""
+    rule = _get(AutomationRule, rule_id)
+    stmt = select(AutomationFiring).where(AutomationFiring.rule_id == rule.id)
+    rows, nxt = _page(stmt, AutomationFiring, query)
+    return FiringPage(
+        items=[
+            FiringOut(
+                id=str(f.id),
+                at=f.at,
+                status=f.status,
+                event_kind=f.event_kind,
+                contact_id=str(f.contact_id) if f.contact_id else None,
+                thread_id=str(f.thread_id) if f.thread_id else None,
+                results=[
+                    ResultOut(
+                        type=r.get("type", ""), result=r.get("result", ""), code=r.get("code")
+                    )
+                    for r in f.results or []
+                ],
+            )
+            for f in rows
+        ],
+        next=nxt,
+    )
+
+
+# ---- flows -------------------------------------------------------------------------------
+
+
+def flow_out(f: AutomationFlow) -> FlowOut:
+    stats = flow_stats(db.session, f)
+    return FlowOut(
+        id=str(f.id),
+        name=f.name,
+        steps=[
+            StepOut(
+                position=s.position,
+                kind=s.kind,
+                text=s.text,
+                image_url=s.image_url,
+                buttons=[ButtonOut(**b) for b in s.buttons or []],
+                tags=list(s.tags or []),
+                timeout_minutes=s.timeout_minutes,
+                next=s.next_position,
+            )
+            for s in f.steps
+        ],
+        stats=FlowStats(**{k: stats[k] for k in FlowStats.model_fields}),
+    )
+
+
+def _save_flow(body: FlowIn, flow=None) -> AutomationFlow:
+    steps = [
+        defs.StepData(
+            kind=s.kind,
+            text=s.text,
+            image_url=s.image_url,
+            buttons=[(b.title, b.next) for b in s.buttons],
+            branches=[(b.keywords, b.next) for b in s.branches],
+            field_key=s.field,
+            validate=s.validate_as,
+            reask_text=s.reask_text,
+            tags=s.tags,
+            timeout_minutes=s.timeout_minutes,
+            next_position=s.next,
+        )
+        for s in body.steps
+    ]
+    try:
+        flow = defs.save_flow(db.session, g.workspace.id, body.name, steps, flow)
+    except (defs.DefinitionError, contacts_service.ContactError) as e:
+        db.session.rollback()
+        raise _refused(e) from None
+    db.session.commit()
+    return flow
+
+
+@bp.get("/automations/flows")
+@endpoint(resp=FlowPage, query=ListQuery, tags=TAGS)
+def list_automation_flows(query: ListQuery):
+    """The workspace's flows with their counters."""
+    rows, nxt = _page(scoped(AutomationFlow, g.workspace.id), AutomationFlow, query)
+    return FlowPage(items=[flow_out(f) for f in rows], next=nxt)
+
+
+@bp.post("/automations/flows")
+@endpoint(status=201, resp=FlowOut, json=FlowIn, role=Role.EDITOR, tags=TAGS)
+def create_automation_flow(json: FlowIn):
+    """Create a flow; steps are numbered from 1 in the order given."""
+    return flow_out(_save_flow(json)), 201
+
+
+@bp.get("/automations/flows/<flow_id>")
+@endpoint(resp=FlowOut, tags=TAGS)
+def get_automation_flow(flow_id: str):
+    """One flow with its steps, button payloads and counters."""
+    return flow_out(_get(AutomationFlow, flow_id))
+
+
+@bp.put("/automations/flows/<flow_id>")
+@endpoint(resp=FlowOut, json=FlowIn, role=Role.EDITOR, tags=TAGS)
+def update_automation_flow(flow_id: str, json: FlowIn):
+    """Replace a flow's name and steps."""
+    return flow_out(_save_flow(json, _get(AutomationFlow, flow_id)))
+
+
+@bp.delete("/automations/flows/<flow_id>")
+@endpoint(status=204, role=Role.EDITOR, tags=TAGS)
+def delete_automation_flow(flow_id: str):
+    """Delete a flow (rules starting it skip that action)."""
+    db.session.delete(_get(AutomationFlow, flow_id))
+    db.session.commit()
+    return "", 204
+
+
+# ---- contacts and fields -----------------------------------------------------------------
+
+
+def contact_out(c: Contact) -> ContactOut:
+    return ContactOut(
+        id=str(c.id),
+        account_id=str(c.account_id),
+        igsid=c.igsid,
+        username=c.username,
+        first_seen_at=c.first_seen_at,
+        last_interaction_at=c.last_interaction_at,
+        tags=[t.name for t in c.tags],
+        fields=contacts_service.values_by_key(db.session, c),
+    )
+
+
+@bp.get("/contacts")
+@endpoint(resp=ContactPage, query=ContactQuery, tags=TAGS)
+def list_contacts(query: ContactQuery):
+    """People who commented or wrote to the workspace's accounts, by id."""
+    tag_id = None
+    if query.tag:
+        tag = db.session.scalar(scoped(Tag, g.workspace.id).where(Tag.name == query.tag))
+        if tag is None:
+            return ContactPage(items=[], next=None)
+        tag_id = tag.id
+    f = contacts_service.ContactFilter(q=query.q or "", tag_id=tag_id)
+    stmt = contacts_service.contacts_query(g.workspace.id, f).order_by(None)
+    rows, nxt = _page(stmt, Contact, query)
+    return ContactPage(items=[contact_out(c) for c in rows], next=nxt)
+
+
+@bp.get("/contacts/<contact_id>")
+@endpoint(resp=ContactOut, tags=TAGS)
+def get_contact(contact_id: str):
+    """One contact with tags and custom field values."""
+    return contact_out(_get(Contact, contact_id))
+
+
+@bp.put("/contacts/<contact_id>")
+@endpoint(resp=ContactOut, json=ContactUpdate, role=Role.EDITOR, tags=TAGS)
+def update_contact(contact_id: str, json: ContactUpdate):
+    """Replace a contact's tags and/or set custom field values (type-checked)."""
+    contact = _get(Contact, contact_id)
+    try:
+        if json.tags is not None:
+            contacts_service.remove_tags(db.session, contact, [t.name for t in contact.tags])
+            contacts_service.add_tags(db.session, contact, json.tags)
+        for key, value in (json.fields or {}).items():
+            field = contacts_service.field_by_key(db.session, g.workspace.id, key)
+            if field is None:
+                raise defs.DefinitionError("field_missing", f"fields.{key}")
+            contacts_service.set_value(db.session, contact, field, value)
+    except contacts_service.ContactError as e:
+        db.session.rollback()
+        raise _refused(e) from None
+    except defs.DefinitionError as e:
+        db.session.rollback()
+        raise _refused(e) from None
+    db.session.commit()
+    return contact_out(contact)
+
+
+def field_out(f) -> FieldOut:
+    return FieldOut(id=str(f.id), key=f.key, name=f.name, type=f.type)
+
+
+@bp.get("/contact-fields")
+@endpoint(resp=FieldList, tags=TAGS)
+def list_contact_fields():
+    """The workspace's custom contact fields."""
+    fields = contacts_service.list_fields(db.session, g.workspace.id)
+    return FieldList(items=[field_out(f) for f in fields])
+
+
+@bp.post("/contact-fields")
+@endpoint(status=201, resp=FieldOut, json=FieldIn, role=Role.EDITOR, tags=TAGS)
+def create_contact_field(json: FieldIn):
+    """Define a custom field (its key is used as {{key}} in texts)."""
+    try:
+        field = contacts_service.create_field(
+            db.session, g.workspace.id, json.key, json.name, json.type
+        )
+    except contacts_service.ContactError as e:
+        db.session.rollback()
+        raise _refused(e) from None
+    db.session.commit()
+    return field_out(field), 201
