@@ -218,7 +218,7 @@ class Publisher:
     def run_once(self, now: datetime | None = None, limit: int = 100) -> int:
         """Synchronously claim and process every post due at `now` (tests, CLI); count them."""
         now = now or utcnow()
-        with self.sessions() as session:
+        with self.sessions() as session, self.write_lock:
             ids = claim(session, self.worker_id, now, self.lease_seconds, limit)
         for post_id in ids:
             self.process(post_id, now=now)
@@ -262,7 +262,7 @@ class Publisher:
             try:
                 claimed = self.tick()
                 if time.monotonic() - last_fill > 10:
-                    with self.sessions() as session:
+                    with self.sessions() as session, self.write_lock:
                         fill_permalinks(session)
                         session.commit()
                     last_fill = time.monotonic()

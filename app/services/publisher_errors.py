@@ -136,9 +136,10 @@ class ErrorPolicy:
         from app.services.accounts import mark_token_dead
 
         post = self.post
-        mark_token_dead(self.s, self.account, key)
+        self.defer(mark_token_dead, self.s, self.account, key)
         if post.error_key != "reconnect_needed":
-            notify(
+            self.defer(
+                notify,
                 self.s,
                 post.workspace_id,
                 "post_failed",
@@ -161,7 +162,8 @@ class ErrorPolicy:
         post.error_message = message
         post.next_attempt_at = None
         self.log("failed", "error", message_key=post.error_key)
-        notify(
+        self.defer(
+            notify,
             self.s,
             post.workspace_id,
             "post_failed",
@@ -184,7 +186,8 @@ class ErrorPolicy:
 
     def notify_published(self) -> None:
         post = self.post
-        notify(
+        self.defer(
+            notify,
             self.s,
             post.workspace_id,
             "post_published",

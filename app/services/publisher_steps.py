@@ -46,6 +46,7 @@ class Runner(ErrorPolicy):
         self.token = ""
         self.resumed = False
         self.released = False
+        self.deferred: list = []
 
     def now(self) -> datetime:
         return self.fixed_now or utcnow()
@@ -61,6 +62,11 @@ class Runner(ErrorPolicy):
             values = {"lease_until": None, "lease_owner": None}
             self.released = True
         with self.pub.write_lock:
+            # Work that flushes (notifications) runs here, so writes happen in one short
+            # transaction under the lock and never span a Graph call.
+            for func, args, kwargs in self.deferred:
+                func(*args, **kwargs)
+            self.deferred.clear()
             res = self.s.execute(
                 update(Post)
                 .where(Post.id == self.post.id, Post.lease_owner == self.pub.worker_id)
@@ -71,6 +77,10 @@ class Runner(ErrorPolicy):
                 self.s.rollback()
                 raise LeaseLost(self.post.id)
             self.s.commit()
+
+    def defer(self, func, *args, **kwargs) -> None:
+        """Run `func(*args, **kwargs)` (it may flush) inside the next commit."""
+        self.deferred.append((func, args, kwargs))
 
     def log(self, step: str, result: str, **kw) -> None:
         add_log(self.s, self.post, step, result, **kw)

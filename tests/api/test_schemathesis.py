@@ -26,6 +26,14 @@ SEMANTIC_VALIDATION = {
     # Uploads are judged by their bytes (random bytes are no image), fixes by the item's state.
     "POST /api/v1/media",
     "POST /api/v1/media/{media_id}/fix",
+    # Automations: keywords unless "any message", actions valid for the trigger, ids of the
+    # workspace's flows, posts and fields, unique field keys, type-checked field values.
+    "POST /api/v1/automations/rules",
+    "PUT /api/v1/automations/rules/{rule_id}",
+    "POST /api/v1/automations/flows",
+    "PUT /api/v1/automations/flows/{flow_id}",
+    "PUT /api/v1/contacts/{contact_id}",
+    "POST /api/v1/contact-fields",
 }
 
 

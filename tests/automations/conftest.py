@@ -3,6 +3,7 @@ and the worker's automation job run on demand (no random delay in tests)."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -20,6 +21,7 @@ from app.services.automations import definitions as defs
 from app.services.instagram import make_client, read_token
 from scheduler.automation_jobs import run_automations_once
 from tests.conftest import IG_APP_SECRET
+from tests.api import conftest as api_fixtures
 from tests.inbox import conftest as inbox_fixtures
 from tests.inbox.conftest import CUSTOMER, CUSTOMER_2, DEMO, Hook, wait_until
 
@@ -27,6 +29,7 @@ from tests.inbox.conftest import CUSTOMER, CUSTOMER_2, DEMO, Hook, wait_until
 owner = inbox_fixtures.owner
 process = inbox_fixtures.process
 stack = inbox_fixtures.stack
+make_token = api_fixtures.make_token
 
 
 @pytest.fixture
@@ -136,7 +139,8 @@ class Auto:
             return []
         ids = self.client.list_conversation_messages(self.token, convs[0]["id"])
         msgs = [self.client.get_message(self.token, m["id"]) for m in ids]
-        return sorted(msgs, key=lambda m: m["created_time"])
+        # Times have whole seconds: the sandbox's increasing ids break ties.
+        return sorted(msgs, key=lambda m: (m["created_time"], int(re.sub(r"\D", "", m["id"]))))
 
     def _sent(self, customer: str) -> list[str]:
         return [m["message"] for m in self.dms(customer) if m["from"]["id"] == DEMO]

@@ -96,6 +96,8 @@ def test_compose_schedule_and_watch_a_carousel_get_published(
         if session.get(Post, post.id).status in ("published", "done", "failed"):
             break
         time.sleep(0.5)
+    final = session.get(Post, post.id)
+    assert final.status in ("published", "done"), (final.status, final.error_key)
     # The page polls its status: it turns published without a reload.
     expect(page.locator("#post-status .post-status")).to_have_text("Done")
     session.expire_all()
