@@ -130,6 +130,18 @@ class Settings:
     AUTOMATION_PROCESS_SECONDS: int = 2
     AUTOMATION_MAX_REPLIES_PER_HOUR: int = 120
     AUTOMATION_MAX_MESSAGES_PER_HOUR: int = 500
+    # AI assistant: any OpenAI-compatible /v1/chat/completions server (unset: no assistant).
+    AI_API_BASE_URL: str = ""
+    AI_API_KEY: str = ""
+    AI_MODEL: str = ""
+    AI_TIMEOUT_SECONDS: int = 20
+    AI_MAX_RETRIES: int = 1
+    AI_DISCLOSE_AUTOMATED: bool = True
+    AI_CONTEXT_MESSAGES: int = 12
+    AI_MAX_TOKENS: int = 400
+    AI_JSON_MODE: bool = True
+    AI_PROCESS_SECONDS: int = 5
+    AI_REPLY_DELAY_SECONDS: int = 15
     SANDBOX: bool = False
     SMTP_URL: str = ""
     SMTP_FROM: str = "kezek@localhost"

@@ -18,6 +18,7 @@ import io
 import json
 import os
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -64,8 +65,12 @@ def free_port() -> int:
 
 def admin(base: str, method: str, path: str, body=None):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"{base}/_sandbox/_admin/{path}", data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{base}/_sandbox/_admin/{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read())
 
@@ -83,12 +88,19 @@ def make_database(url: str) -> tuple[str, callable]:
 
     u = make_url(url)
     name = f"kezek_bench_{secrets.token_hex(3)}"
-    conn = pymysql.connect(host=u.host or "127.0.0.1", port=u.port or 3306,
-                           user=u.username or "root", password=u.password or "")
+    conn = pymysql.connect(
+        host=u.host or "127.0.0.1",
+        port=u.port or 3306,
+        user=u.username or "root",
+        password=u.password or "",
+    )
     with conn.cursor() as cur:
         cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    full = str(u.set(database=name).update_query_dict({"charset": "utf8mb4"})
-               .render_as_string(hide_password=False))
+    full = str(
+        u.set(database=name)
+        .update_query_dict({"charset": "utf8mb4"})
+        .render_as_string(hide_password=False)
+    )
     upgrade(full)
 
     def drop():
@@ -96,6 +108,14 @@ def make_database(url: str) -> tuple[str, callable]:
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
 
     return full, drop
+
+
+def cpu_seconds(pid: int, ticks: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / ticks
 
 
 def pct(values, p):
@@ -115,7 +135,7 @@ def profile_in_process(engine, settings, posts: int) -> int:
 
     time.sleep(max(0.0, settings.extra.get("lead", 0)))
     pub = Publisher(sessionmaker(engine, expire_on_commit=False), settings, threads=1)
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.process_time)
     start = time.monotonic()
     prof.enable()
     done = 0
@@ -123,7 +143,7 @@ def profile_in_process(engine, settings, posts: int) -> int:
         done += pub.run_once(now=utcnow() + timedelta(hours=1), limit=50)
     prof.disable()
     print(f"{posts} posts in {time.monotonic() - start:.2f} s sequentially")
-    pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+    pstats.Stats(prof).sort_stats("tottime").print_stats(12)
     return 0
 
 
@@ -138,6 +158,8 @@ def main() -> int:
     ap.add_argument("--database-url", default="sqlite")
     ap.add_argument("--profile", action="store_true", help="cProfile one in-process worker")
     args = ap.parse_args()
+    # `timeout` or Ctrl-C: still stop the child processes (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     from PIL import Image
     from sqlalchemy import func, select
@@ -156,19 +178,35 @@ def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     common = {
-        "KEZEK_ENV": "testing", "DATABASE_URL": db_url, "SECRET_KEY": "bench-" + "s" * 40,
-        "TOKEN_ENCRYPTION_KEYS": KEY, "PUBLIC_BASE_URL": base, "MEDIA_DIR": media_dir,
-        "INSTAGRAM_APP_ID": APP_ID, "INSTAGRAM_APP_SECRET": APP_SECRET,
-        "INSTAGRAM_GRAPH_URL": f"{base}/_sandbox", "INSTAGRAM_API_URL": f"{base}/_sandbox",
-        "INSTAGRAM_AUTHORIZE_URL": f"{base}/_sandbox/oauth/authorize", "LOG_LEVEL": "WARNING",
+        "KEZEK_ENV": "testing",
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "bench-" + "s" * 40,
+        "TOKEN_ENCRYPTION_KEYS": KEY,
+        "PUBLIC_BASE_URL": base,
+        "MEDIA_DIR": media_dir,
+        "INSTAGRAM_APP_ID": APP_ID,
+        "INSTAGRAM_APP_SECRET": APP_SECRET,
+        "INSTAGRAM_GRAPH_URL": f"{base}/_sandbox",
+        "INSTAGRAM_API_URL": f"{base}/_sandbox",
+        "INSTAGRAM_AUTHORIZE_URL": f"{base}/_sandbox/oauth/authorize",
+        "LOG_LEVEL": "WARNING",
     }
     cfg = {
-        "port": port, "app": common,
-        "sandbox": {"app_id": APP_ID, "app_secret": APP_SECRET, "quota_total": 100000,
-                    "extra_accounts": max(0, args.accounts - 3)},
+        "port": port,
+        "app": common,
+        "sandbox": {
+            "app_id": APP_ID,
+            "app_secret": APP_SECRET,
+            "quota_total": 100000,
+            "extra_accounts": max(0, args.accounts - 3),
+        },
     }
-    server = subprocess.Popen([sys.executable, "-c", SERVER, json.dumps(cfg)], cwd=ROOT,
-                              stdout=subprocess.PIPE, env={**os.environ, **common})
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, json.dumps(cfg)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        env={**os.environ, **common},
+    )
     workers: list[subprocess.Popen] = []
     try:
         assert server.stdout.readline().strip() == b"ready"
@@ -185,10 +223,18 @@ def main() -> int:
             key = new_key("jpg")
             path_for(settings, key).parent.mkdir(parents=True, exist_ok=True)
             path_for(settings, key).write_bytes(buf.getvalue())
-            item = MediaItem(workspace_id=ws.id, kind="image", state="ready",
-                             content_type="image/jpeg", size_bytes=len(buf.getvalue()),
-                             width=1080, height=1080, storage_key=key,
-                             public_token=secrets.token_urlsafe(24), progress=100)
+            item = MediaItem(
+                workspace_id=ws.id,
+                kind="image",
+                state="ready",
+                content_type="image/jpeg",
+                size_bytes=len(buf.getvalue()),
+                width=1080,
+                height=1080,
+                storage_key=key,
+                public_token=secrets.token_urlsafe(24),
+                progress=100,
+            )
             s.add(item)
             accounts = []
             for ig_id in ids:
@@ -200,21 +246,35 @@ def main() -> int:
                 accounts.append(acct)
             due = (utcnow() + timedelta(seconds=args.lead)).replace(microsecond=0)
             for n in range(args.posts):
-                post = Post(workspace_id=ws.id, account_id=accounts[n % len(accounts)].id,
-                            composition_id=secrets.token_hex(8), type="image", status="scheduled",
-                            caption=f"Bench post {n} #kezek", scheduled_at=due,
-                            next_attempt_at=due, deadline_at=due + timedelta(hours=6),
-                            attempts=0, created_by_id=user.id)
+                post = Post(
+                    workspace_id=ws.id,
+                    account_id=accounts[n % len(accounts)].id,
+                    composition_id=secrets.token_hex(8),
+                    type="image",
+                    status="scheduled",
+                    caption=f"Bench post {n} #kezek",
+                    scheduled_at=due,
+                    next_attempt_at=due,
+                    deadline_at=due + timedelta(hours=6),
+                    attempts=0,
+                    created_by_id=user.id,
+                )
                 post.media.append(PostMedia(media_id=item.id, position=0))
                 s.add(post)
             s.commit()
-        admin(base, "POST", "faults", {"kind": "latency", "endpoint": "*", "count": None,
-                                       "seconds": args.latency})
+        admin(
+            base,
+            "POST",
+            "faults",
+            {"kind": "latency", "endpoint": "*", "count": None, "seconds": args.latency},
+        )
         if args.profile:
             return profile_in_process(engine, settings, args.posts)
         wenv = {**os.environ, **common, "PUBLISH_THREADS": str(args.threads)}
-        workers = [subprocess.Popen([sys.executable, "-m", "scheduler.publishing"], cwd=ROOT,
-                                    env=wenv) for _ in range(args.workers)]
+        workers = [
+            subprocess.Popen([sys.executable, "-m", "scheduler.publishing"], cwd=ROOT, env=wenv)
+            for _ in range(args.workers)
+        ]
         deadline = time.monotonic() + args.lead + 600
         with Session(engine) as s:
             while time.monotonic() < deadline:
@@ -226,20 +286,33 @@ def main() -> int:
                 time.sleep(0.5)
             rows = s.execute(select(Post.published_at, Post.status)).all()
         hits = sum(f["hits"] for f in admin(base, "GET", "state")["faults"])
-        calls = state_publish_calls = admin(base, "GET", "state")["publish_calls"]
+        calls = admin(base, "GET", "state")["publish_calls"]
         published = [r.published_at for r in rows if r.published_at is not None]
         late = [(p - due).total_seconds() for p in published]
         span = max(late) if late else float("nan")
-        print(f"posts {args.posts} over {len(accounts)} accounts, latency {args.latency*1000:.0f} ms,"
-              f" {args.workers} worker(s) x {args.threads} threads, db {engine.dialect.name}")
+        print(
+            f"posts {args.posts} over {len(accounts)} accounts, "
+            f"latency {args.latency * 1000:.0f} ms, {args.workers} worker(s) x {args.threads} "
+            f"threads, db {engine.dialect.name}"
+        )
         print(f"published {len(published)}, failed {sum(r.status == 'failed' for r in rows)}")
-        print("lateness s: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f" % (
-            pct(late, 50), pct(late, 95), pct(late, 99), max(late)))
+        print(
+            f"lateness s: min {min(late):.2f}  p50 {pct(late, 50):.2f}  p95 {pct(late, 95):.2f}"
+            f"  p99 {pct(late, 99):.2f}  max {max(late):.2f}"
+        )
         print(f"throughput: {len(published) / span:.1f} posts/s (due -> last published)")
-        print(f"Graph API calls per published post: {hits / max(1, len(published)):.3f}"
-              f" ({hits} calls; media_publish per container max "
-              f"{max(state_publish_calls.values()) if calls else 0})")
+        print(
+            f"Graph API calls per published post: {hits / max(1, len(published)):.3f}"
+            f" ({hits} calls; media_publish per container max "
+            f"{max(calls.values()) if calls else 0})"
+        )
         print(f"mean lateness {statistics.fmean(late):.2f} s")
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = [cpu_seconds(p.pid, ticks) for p in [server, *workers]]
+        print(
+            f"CPU seconds: sandbox+media server {cpu[0]:.1f}, workers "
+            + ", ".join(f"{c:.1f}" for c in cpu[1:])
+        )
     finally:
         for w in workers:
             w.terminate()

@@ -29,7 +29,10 @@ def main() -> int:
         print(f"kezek publishing: configuration error: {e}", file=sys.stderr)
         return 2
     configure_logging(settings.LOG_LEVEL)
-    engine = make_engine(settings.DATABASE_URL)
+    # One connection per publishing thread, plus the claim loop's.
+    engine = make_engine(
+        settings.DATABASE_URL, pool_size=settings.PUBLISH_THREADS + 2, max_overflow=4
+    )
     wait_for_database(engine, settings.DB_CONNECT_RETRY_SECONDS)
     pub = Publisher(sessionmaker(engine, expire_on_commit=False), settings)
     stop = threading.Event()

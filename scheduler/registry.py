@@ -7,6 +7,7 @@ from typing import Any
 
 from scheduler import (
     analytics_jobs,
+    assistant_jobs,
     automation_jobs,
     delivery,
     inbox_jobs,
@@ -39,6 +40,10 @@ def job_specs(settings) -> list[JobSpec]:
         JobSpec(
             "run_automations", automation_jobs.run_automations, "interval",
             {"seconds": settings.AUTOMATION_PROCESS_SECONDS},
+        ),
+        JobSpec(
+            "assistant_auto_reply", assistant_jobs.assistant_auto_reply, "interval",
+            {"seconds": settings.AI_PROCESS_SECONDS},
         ),
         JobSpec(
             "automation_housekeeping", automation_jobs.automation_housekeeping, "interval",

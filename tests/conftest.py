@@ -6,6 +6,7 @@ import base64
 import os
 import re
 import secrets
+import tempfile
 import threading
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -77,10 +78,15 @@ def database_url(request) -> str:
     return request.getfixturevalue(f"{request.param}_database")
 
 
+# Uploads of test apps go to a throwaway folder, never the repository's var/media.
+TEST_MEDIA_DIR = tempfile.mkdtemp(prefix="kezek-test-media-")
+
+
 def app_config(database_url: str, **extra) -> dict:
     """Settings for a test app."""
     return {
         "KEZEK_ENV": "testing",
+        "MEDIA_DIR": TEST_MEDIA_DIR,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-" + "s" * 40,
         "TOKEN_ENCRYPTION_KEYS": TEST_KEY,

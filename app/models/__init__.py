@@ -10,6 +10,7 @@ from app.models.analytics import (
     ProfileSnapshot,
 )
 from app.models.api_token import ApiToken
+from app.models.assistant import AssistantCall, AssistantSettings, AssistantThread, KnowledgeItem
 from app.models.automation import (
     AutomationAction,
     AutomationCooldown,
@@ -32,7 +33,6 @@ from app.models.automation import (
 from app.models.base import Base, UTCDateTime, WorkspaceOwned, utcnow
 from app.models.delivery import Channel, NotificationDelivery, NotificationPreference, NotifyEvent
 from app.models.identity import Identity
-from app.models.invitation import Invitation
 from app.models.inbox import (
     InboxAction,
     InboxComment,
@@ -43,6 +43,7 @@ from app.models.inbox import (
     ThreadStatus,
     WebhookEvent,
 )
+from app.models.invitation import Invitation
 from app.models.media import MediaItem, MediaKind, MediaState
 from app.models.notification import Notification
 from app.models.post import Post, PostLog, PostMedia, PostStatus, PostType
@@ -81,6 +82,10 @@ __all__ = [
     "InstagramAccount",
     "InstagramMedia",
     "ApiToken",
+    "AssistantCall",
+    "AssistantSettings",
+    "AssistantThread",
+    "KnowledgeItem",
     "AutomationAction",
     "AutomationCooldown",
     "AutomationEvent",

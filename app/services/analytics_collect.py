@@ -88,6 +88,18 @@ def store_snapshot(
     """Store the day's follower and profile snapshot (once: a second call changes nothing)
     and record the days since the previous snapshot as missing."""
     now = now or utcnow()
+    counts = {
+        "followers_count": profile.followers_count,
+        "follows_count": profile.follows_count,
+        "media_count": profile.media_count,
+    }
+    # Update the account's cached counts first: a changed row is locked before the inserts,
+    # so racing workers queue on it instead of deadlocking (the inserts' foreign-key checks
+    # share-lock the same account row on MariaDB).
+    for name, value in counts.items():
+        if value is not None:
+            setattr(account, name, value)
+    session.flush()
     previous = session.scalar(
         select(func.max(FollowerSnapshot.day)).where(
             FollowerSnapshot.account_id == account.id, FollowerSnapshot.day < day
@@ -110,11 +122,6 @@ def store_snapshot(
                 ("account_id", "day"),
             )
             gap += timedelta(days=1)
-    counts = {
-        "followers_count": profile.followers_count,
-        "follows_count": profile.follows_count,
-        "media_count": profile.media_count,
-    }
     base = {
         "workspace_id": account.workspace_id,
         "account_id": account.id,
@@ -140,10 +147,6 @@ def store_snapshot(
         },
         ("account_id", "day"),
     )
-    # Keep the account's cached counts current for the other pages.
-    for name, value in counts.items():
-        if value is not None:
-            setattr(account, name, value)
 
 
 def read_profile(client: InstagramClient, token: str):

@@ -253,7 +253,8 @@ def process_batch(session: Session, event: WebhookEvent, accounts: dict) -> None
         for comment in entry.comments:
             automation_hook.on_comment(session, account, apply_comment(session, account, comment))
         for item in entry.messaging:
-            automation_hook.on_message(session, account, item, apply_messaging(session, account, item))
+            stored = apply_messaging(session, account, item)
+            automation_hook.on_message(session, account, item, stored)
 
 
 def process_pending(session: Session, limit: int = BATCHES_PER_RUN) -> dict:

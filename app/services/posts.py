@@ -6,13 +6,25 @@ import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.models import InstagramAccount, Membership, Role, Workspace, utcnow
+from app.models import InstagramAccount, Role, Workspace, utcnow
 from app.models.media import MediaItem, MediaKind, MediaState
-from app.models.post import EDITABLE_STATUSES, Post, PostLog, PostMedia, PostStatus, PostType
+from app.models.post import Post, PostLog, PostMedia, PostStatus, PostType
 from app.services import post_media
+from app.services.post_changes import (
+    _role,
+    add_log,
+    approve_post,
+    cancel_post,
+    delete_post,
+    reschedule,
+    retry_post,
+    schedule,
+    send_back,
+    update_post,
+)
 from app.services.post_rules import PostError, check_media_rules, validate_caption
 from app.services.workspaces import scoped
 
@@ -36,36 +48,6 @@ __all__ = [
 ]
 
 DUPLICATE_WINDOW = timedelta(days=30)
-DEFAULT_DEADLINE_SECONDS = 6 * 3600
-
-
-def _role(session: Session, user, workspace_id: int) -> Role | None:
-    if user is None:
-        return None
-    m = session.scalar(
-        select(Membership).where(
-            Membership.user_id == user.id, Membership.workspace_id == workspace_id
-        )
-    )
-    return Role(m.role) if m else None
-
-
-def _deadline(settings, when: datetime | None) -> datetime:
-    seconds = getattr(settings, "PUBLISH_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS)
-    return (when or utcnow()) + timedelta(seconds=seconds)
-
-
-def schedule(settings, post: Post, when: datetime | None, now: datetime | None = None) -> None:
-    """Put a post in the queue for `when` (None = now), clearing any previous outcome."""
-    post.status = PostStatus.SCHEDULED.value
-    post.scheduled_at = when
-    post.next_attempt_at = post_media.first_attempt_at(settings, post, when, now)
-    post.deadline_at = _deadline(settings, when or now)
-    post.attempts = 0
-    post.error_key = None
-    post.error_message = None
-    post.lease_owner = None
-    post.lease_until = None
 
 
 def create_posts(
@@ -216,128 +198,6 @@ def quota_for(session: Session, settings, account: InstagramAccount) -> dict:
     return post_media.quota_for(session, settings, account)
 
 
-def _require_editable(post: Post) -> None:
-    if post.status not in EDITABLE_STATUSES:
-        raise PostError("not_editable")
-
-
-def update_post(session: Session, post: Post, **changes) -> Post:
-    """Change caption, first comment, alt texts, collaborators etc. before publishing starts."""
-    _require_editable(post)
-    if "caption" in changes and changes["caption"] is not None:
-        problems = validate_caption(changes["caption"])
-        if problems:
-            raise PostError(problems[0], "caption")
-        post.caption = changes["caption"]
-    if "first_comment" in changes:
-        text = (changes["first_comment"] or "").strip() or None
-        if text and len(text) > 2200:
-            raise PostError("first_comment_too_long", "first_comment")
-        post.first_comment = text
-    if changes.get("collaborators") is not None:
-        names = [c.strip().lstrip("@") for c in changes["collaborators"] if c and c.strip()]
-        if len(names) > 3:
-            raise PostError("too_many_collaborators", "collaborators")
-        post.collaborators = names or None
-    if changes.get("share_to_feed") is not None:
-        post.share_to_feed = bool(changes["share_to_feed"])
-    if "thumb_offset_ms" in changes:
-        post.thumb_offset_ms = changes["thumb_offset_ms"]
-    if changes.get("alt_texts") is not None:
-        for pm, alt in zip(post.media, changes["alt_texts"], strict=False):
-            pm.alt_text = alt or None
-    session.flush()
-    return post
-
-
-def reschedule(session: Session, post: Post, when: datetime | None, settings=None) -> Post:
-    """Move a post to another time (None = now); a draft or failed post becomes scheduled."""
-    _require_editable(post)
-    if when is not None and when.tzinfo is None:
-        raise PostError("scheduled_at_invalid", "scheduled_at")
-    if post.status == PostStatus.PENDING_APPROVAL.value:
-        post.scheduled_at = when
-    else:
-        for pm in post.media:
-            pm.container_id, pm.container_status = None, None
-        schedule(settings, post, when)
-    add_log(session, post, "rescheduled", "info")
-    session.flush()
-    return post
-
-
-def cancel_post(session: Session, post: Post) -> Post:
-    """Stop a post from being published."""
-    _require_editable(post)
-    post.status = PostStatus.CANCELLED.value
-    post.next_attempt_at = None
-    add_log(session, post, "cancelled", "info")
-    session.flush()
-    return post
-
-
-def retry_post(session: Session, post: Post, settings=None) -> Post:
-    """Queue a failed post again, now; containers already published are never re-sent."""
-    if post.status != PostStatus.FAILED.value:
-        raise PostError("not_failed")
-    if post.ig_media_id:
-        # Published already: only the steps after publishing are retried.
-        post.status = PostStatus.PUBLISHED.value
-        post.next_attempt_at = utcnow()
-        post.deadline_at = _deadline(settings, utcnow())
-        post.error_key = post.error_message = None
-        post.attempts = 0
-    else:
-        schedule(settings, post, None)
-    add_log(session, post, "retry", "info")
-    session.flush()
-    return post
-
-
-def approve_post(session: Session, post: Post, user, settings=None) -> Post:
-    """An owner approves a pending post: it is scheduled for its time."""
-    if post.status != PostStatus.PENDING_APPROVAL.value:
-        raise PostError("not_pending")
-    role = _role(session, user, post.workspace_id)
-    if role is not Role.OWNER:
-        raise PostError("forbidden")
-    when = post.scheduled_at
-    if when is not None and when < utcnow():
-        when = None
-    schedule(settings, post, when)
-    post.approved_by_id = user.id
-    post.review_comment = None
-    add_log(session, post, "approved", "info")
-    session.flush()
-    return post
-
-
-def send_back(session: Session, post: Post, user, comment: str) -> Post:
-    """An owner returns a pending post to its author as a draft with a comment."""
-    if post.status != PostStatus.PENDING_APPROVAL.value:
-        raise PostError("not_pending")
-    if _role(session, user, post.workspace_id) is not Role.OWNER:
-        raise PostError("forbidden")
-    post.status = PostStatus.DRAFT.value
-    post.review_comment = (comment or "").strip() or None
-    add_log(session, post, "sent_back", "info")
-    session.flush()
-    return post
-
-
-def delete_post(session: Session, post: Post, settings) -> None:
-    """Delete a post (not while it is being published) and media files nothing else uses."""
-    if post.status in ("preparing", "ready", "publishing"):
-        raise PostError("not_deletable")
-    media_ids = [pm.media_id for pm in post.media]
-    if post.cover_media_id:
-        media_ids.append(post.cover_media_id)
-    session.execute(delete(PostLog).where(PostLog.post_id == post.id))
-    session.delete(post)
-    session.flush()
-    post_media.release_media(session, settings, media_ids)
-
-
 def get_post(session: Session, workspace_id: int, post_id) -> Post | None:
     """One post of the workspace, or None."""
     try:
@@ -359,7 +219,7 @@ def list_posts(
     after_id: int | None = None,
     limit: int = 50,
 ) -> list[Post]:
-    """Posts of a workspace by id, filtered; `start`/`end` bound the scheduled (or creation) time."""
+    """Posts of a workspace by id, filtered; `start`/`end` bound the scheduled time."""
     stmt = scoped(Post, workspace_id)
     if account_id is not None:
         stmt = stmt.where(Post.account_id == account_id)
@@ -383,31 +243,3 @@ def post_log(session: Session, post: Post) -> list[PostLog]:
             select(PostLog).where(PostLog.post_id == post.id).order_by(PostLog.at, PostLog.id)
         )
     )
-
-
-def add_log(
-    session: Session,
-    post: Post,
-    step: str,
-    result: str,
-    *,
-    code: int | None = None,
-    subcode: int | None = None,
-    fbtrace_id: str | None = None,
-    message_key: str | None = None,
-    detail: str | None = None,
-) -> PostLog:
-    """Append one step to the post's log."""
-    row = PostLog(
-        post_id=post.id,
-        at=utcnow(),
-        step=step[:32],
-        result=result[:16],
-        code=code,
-        subcode=subcode,
-        fbtrace_id=(fbtrace_id or None) and fbtrace_id[:64],
-        message_key=(message_key or None) and message_key[:64],
-        detail=(detail or None) and detail[:2000],
-    )
-    session.add(row)
-    return row

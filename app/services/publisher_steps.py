@@ -147,8 +147,15 @@ class Runner(ErrorPolicy):
         from app.services.instagram import record_usage
 
         usage = usage or self.pub.take_usage()
-        if usage is not None and self.account is not None:
-            record_usage(self.account, usage)
+        account = self.account
+        if usage is None or account is None:
+            return
+        # Only a change is written (every answer carries the headers; most repeat them).
+        stored = account.usage or {}
+        if int(usage.max_percent) != (
+            account.usage_percent or 0
+        ) or usage.regain_access_seconds != stored.get("regain_access_seconds"):
+            record_usage(account, usage)
 
     # -- steps (each returns True to go on at once, False to stop for now) --------------------
     def step_scheduled(self) -> bool:
@@ -227,7 +234,6 @@ class Runner(ErrorPolicy):
                 return True
         post.status = PostStatus.PUBLISHING.value
         post.publish_started_at = post.publish_started_at or self.now()
-        self.log("publishing", "info")
         self.commit()
         crash_point("before_publish")
         return self.send_publish()
@@ -264,7 +270,6 @@ class Runner(ErrorPolicy):
         self.notify_published()
         post.status = PostStatus.DONE.value
         post.next_attempt_at = None
-        self.log("done", "ok")
         self.commit(release=True)
 
     def step_publishing(self) -> bool:

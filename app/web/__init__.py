@@ -29,6 +29,7 @@ def register_web(app: Flask) -> None:
         admin,
         analytics,
         api,
+        assistant,
         auth,
         automations,
         errors,
@@ -86,7 +87,7 @@ def register_web(app: Flask) -> None:
 
     for bp_module in (
         auth, main, admin, settings, notifications, accounts, inbox, webhooks, identity, media,
-        publishing, analytics, privacy, automations,
+        publishing, analytics, privacy, automations, assistant,
     ):
         app.register_blueprint(bp_module.bp)
     errors.register(app)

@@ -5,18 +5,26 @@ from __future__ import annotations
 import re
 
 from tests.api.conftest import Api
+from tests.automations.ids import automation_ids
 
 
 def test_every_api_route_with_an_id_is_a_404_for_another_workspaces_rows(
     app, client, api, other_workspace, make_account, session
 ):
+    from app.models import MediaItem
     from app.services.notifications import notify
 
     _bob, ws = other_workspace
+    media = MediaItem(workspace_id=ws.id, kind="image", storage_key="ab/x.jpg", public_token="t")
+    session.add(media)
+    session.flush()
     # One row of every kind the API exposes by id, all in Bob's workspace.
     ids = {
         "account_id": make_account(ws.id).id,
         "notification_id": notify(session, ws.id, "token_dead", {"username": "b"}).id,
+        "media_id": media.id,
+        **automation_ids(session, ws.id),
+        "export_id": _bob_export(session, _bob),
     }
     session.commit()
     checked = 0
@@ -31,3 +39,13 @@ def test_every_api_route_with_an_id_is_a_404_for_another_workspaces_rows(
             assert resp.get_json()["error"]["code"] == "not_found"
             checked += 1
     assert checked >= 4
+
+
+def _bob_export(session, bob) -> int:
+    """A data export Bob asked for (exports belong to their requester, not a workspace)."""
+    from app.models import ExportJob
+
+    job = ExportJob(user_id=bob.id, requested_by_id=bob.id, state="ready", progress=100)
+    session.add(job)
+    session.flush()
+    return job.id

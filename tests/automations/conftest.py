@@ -20,8 +20,8 @@ from app.models import (
 from app.services.automations import definitions as defs
 from app.services.instagram import make_client, read_token
 from scheduler.automation_jobs import run_automations_once
-from tests.conftest import IG_APP_SECRET
 from tests.api import conftest as api_fixtures
+from tests.conftest import IG_APP_SECRET
 from tests.inbox import conftest as inbox_fixtures
 from tests.inbox.conftest import CUSTOMER, CUSTOMER_2, DEMO, Hook, wait_until
 

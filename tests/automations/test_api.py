@@ -103,6 +103,8 @@ def test_flows_crud_with_button_payloads(alice_api):
     assert bad.status_code == 422
     renamed = api.put(f"/automations/flows/{flow['id']}", json={**FLOW, "name": "Меню 2"})
     assert renamed.get_json()["name"] == "Меню 2"
+    kept = api.put(f"/automations/flows/{flow['id']}", json={"name": "Меню 3"}).get_json()
+    assert kept["name"] == "Меню 3" and kept["steps"] == renamed.get_json()["steps"]
     assert len(api.get("/automations/flows").get_json()["items"]) == 1
     assert api.delete(f"/automations/flows/{flow['id']}").status_code == 204
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from app.models import InstagramAccount
 from scheduler.analytics_jobs import take_snapshots
 from tests.analytics.conftest import add_snapshots
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login
+from tests.test_accounts import connect
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -20,16 +21,20 @@ CHART_POINTS = (
 )
 
 
-def test_growth_chart_renders_and_switches_range(open_page, ig_stack, make_user, session, app):
+def test_growth_chart_renders_and_switches_range(
+    open_page, ig_stack, make_user, session, app, client
+):
     make_user("alice")
+    # Connect the demo account through the sandbox's real OAuth (tested in the browser by
+    # test_accounts_browser.py), then work in the browser.
+    login(client, "alice")
+    assert connect(client).status_code == 302
     page = open_page(ig_stack.url)
     page.goto("/login")
     page.fill("#username", "alice")
     page.fill("#password", PASSWORD)
     page.click("#login-submit")
-    page.goto("/accounts/connect")
-    page.click("button[name=account][value='17841400000000001']")
-    expect(page.locator(".alert-success")).to_contain_text("is connected")
+    expect(page.locator("#whoami")).to_be_visible()
 
     # Today's snapshot from the sandbox, as the worker takes it, plus a few earlier days.
     with app.app_context():

@@ -136,6 +136,7 @@ def test_other_workspaces_items_are_404(api, client, make_user, token_for):
     assert api.get(f"/media/{item_id}").status_code == 404
     assert api.delete(f"/media/{item_id}").status_code == 404
     assert api.post(f"/media/{item_id}/fix", json={"mode": "crop"}).status_code == 404
+    assert api.post(f"/media/{item_id}/fix").status_code == 404  # no body: crop, still 404
     assert bobs.get(f"/media/{item_id}").status_code == 200
 
 

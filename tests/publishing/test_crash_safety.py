@@ -52,8 +52,13 @@ def test_sigkill_at_every_state_and_at_random_points(env, database_url):
     image = env.media("image")
     posts = []
     for i in range(24):
-        posts += env.create([accounts[i % 2]], "image", [image], caption=f"crash {i}",
-                            first_comment=f"first comment {i}")
+        posts += env.create(
+            [accounts[i % 2]],
+            "image",
+            [image],
+            caption=f"crash {i}",
+            first_comment=f"first comment {i}",
+        )
     ids = [p.id for p in posts]
     wenv = worker_env(database_url, env.stack)
     # 1. A SIGKILL at each named point of the state machine, restarting after each.
@@ -78,7 +83,18 @@ def test_sigkill_at_every_state_and_at_random_points(env, database_url):
     try:
         done = wait_until(lambda: count_status(env.session, ids, ["done"]) == len(ids), 90)
         rows = [env.session.get(Post, i) for i in ids]
-        assert done, [(p.id, p.status, p.lease_owner, p.lease_until, p.next_attempt_at, __import__("app.models").models.utcnow()) for p in rows if p.status != "done"]
+        assert done, [
+            (
+                p.id,
+                p.status,
+                p.lease_owner,
+                p.lease_until,
+                p.next_attempt_at,
+                __import__("app.models").models.utcnow(),
+            )
+            for p in rows
+            if p.status != "done"
+        ]
     finally:
         stop(proc)
     rows = _check_exactly_once(env, posts)

@@ -6,8 +6,8 @@ import secrets
 
 from app.models import Role
 from app.services.api_tokens import create_token
-from app.services.workspaces import add_member
 from app.services.users import create_user
+from app.services.workspaces import add_member
 from tests.api.conftest import Api
 from tests.publishing.conftest import DEMO, DEMO_2, later
 
@@ -22,10 +22,17 @@ def test_create_publish_and_read_with_log(env, client):
     api = _api(env, client)
     a1, a2 = env.account(DEMO), env.account(DEMO_2)
     image = env.media("image")
-    resp = api.post("/posts", json={
-        "account_ids": [str(a1.id), str(a2.id)], "type": "image", "media_ids": [str(image.id)],
-        "caption": "From the API", "first_comment": "#api", "scheduled_at": None,
-    })
+    resp = api.post(
+        "/posts",
+        json={
+            "account_ids": [str(a1.id), str(a2.id)],
+            "type": "image",
+            "media_ids": [str(image.id)],
+            "caption": "From the API",
+            "first_comment": "#api",
+            "scheduled_at": None,
+        },
+    )
     assert resp.status_code == 201, resp.json
     items = resp.json["items"]
     assert [i["account_id"] for i in items] == [str(a1.id), str(a2.id)]
@@ -57,7 +64,9 @@ def test_validation_edit_reschedule_delete_and_other_workspace(env, client, make
     resp = api.post("/posts", json={**base, "scheduled_at": later(3600).isoformat()})
     post_id = resp.json["items"][0]["id"]
     when = later(7200).replace(microsecond=0)
-    resp = api.patch(f"/posts/{post_id}", json={"caption": "Edited", "scheduled_at": when.isoformat()})
+    resp = api.patch(
+        f"/posts/{post_id}", json={"caption": "Edited", "scheduled_at": when.isoformat()}
+    )
     assert resp.status_code == 200, resp.json
     assert resp.json["caption"] == "Edited" and resp.json["scheduled_at"].startswith(
         when.strftime("%Y-%m-%dT%H:%M:%S")
@@ -76,9 +85,14 @@ def test_failed_post_retried_and_approval_flow(env, client):
     env.fault(kind="error", endpoint="*/media", method="POST", code=9004, subcode=2207052)
     owner_api = _api(env, client)
     image = env.media("image")
-    resp = owner_api.post("/posts", json={
-        "account_ids": [str(account.id)], "type": "image", "media_ids": [str(image.id)],
-    })
+    resp = owner_api.post(
+        "/posts",
+        json={
+            "account_ids": [str(account.id)],
+            "type": "image",
+            "media_ids": [str(image.id)],
+        },
+    )
     post_id = resp.json["items"][0]["id"]
     env.run()
     got = owner_api.get(f"/posts/{post_id}").json
@@ -91,16 +105,22 @@ def test_failed_post_retried_and_approval_flow(env, client):
     assert owner_api.post(f"/posts/{post_id}/retry").status_code == 409
 
     # Approval: an editor's post waits; the owner approves; an editor cannot approve.
-    ws = env.session.get(__import__("app.models", fromlist=["Workspace"]).Workspace,
-                         env.workspace_id)
+    ws = env.session.get(
+        __import__("app.models", fromlist=["Workspace"]).Workspace, env.workspace_id
+    )
     ws.require_approval = True
     editor = create_user(env.session, f"ed{secrets.token_hex(2)}", "correct horse battery")
     add_member(env.session, ws, editor, Role.EDITOR)
     env.session.commit()
     editor_api = _api(env, client, editor)
-    resp = editor_api.post("/posts", json={
-        "account_ids": [str(account.id)], "type": "image", "media_ids": [str(image.id)],
-    })
+    resp = editor_api.post(
+        "/posts",
+        json={
+            "account_ids": [str(account.id)],
+            "type": "image",
+            "media_ids": [str(image.id)],
+        },
+    )
     assert resp.status_code == 201 and resp.json["items"][0]["status"] == "pending_approval"
     pid = resp.json["items"][0]["id"]
     env.run()

@@ -30,8 +30,9 @@ def test_media_the_sandbox_cannot_fetch_fails_with_the_reason(env):
 def test_quota_exhaustion_waits_for_the_window_then_publishes(env):
     env.stack.admin("POST", "config", {"quota_total": 1})
     account = env.account()
-    first, second = (env.create([account], "image", [env.media("image")], caption=c)[0]
-                     for c in ("one", "two"))
+    first, second = (
+        env.create([account], "image", [env.media("image")], caption=c)[0] for c in ("one", "two")
+    )
     env.run()
     first, second = env.fresh(first), env.fresh(second)
     assert first.status == "done"
@@ -96,8 +97,9 @@ def test_throttling_retries_after_the_usage_estimate(env):
 
 def test_dead_token_pauses_posts_until_reconnected(env):
     account = env.account()
-    posts = [env.create([account], "image", [env.media("image")], caption=f"p{i}")[0]
-             for i in range(2)]
+    posts = [
+        env.create([account], "image", [env.media("image")], caption=f"p{i}")[0] for i in range(2)
+    ]
     env.fault(kind="token_invalid", endpoint="*/media", method="POST", count=1)
     env.run()
     env.session.expire_all()

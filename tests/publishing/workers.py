@@ -17,9 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def worker_env(database_url: str, stack, **extra) -> dict:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("KEZEK_PUBLISH", "PUBLISH_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KEZEK_PUBLISH", "PUBLISH_"))}
     env.update(
         KEZEK_ENV="testing",
         DATABASE_URL=database_url,

@@ -142,3 +142,6 @@ register_action("set_field", set_field, _l("Set a field"))
 register_action("hide_comment", hide_comment, _l("Hide the comment"), comment_only=True)
 register_action("mark_done", mark_done, _l("Mark the thread done"))
 register_action("notify", notify, _l("Notify the team"))
+
+# The AI assistant's "AI reply" action registers itself in the same registry.
+from app.services import assistant_action  # noqa: E402, F401

@@ -14,6 +14,7 @@ from app.models import (
     AutomationFlowStep,
     AutomationRule,
     AutomationRulePost,
+    CustomField,
     InstagramAccount,
     MatchMode,
     Post,
@@ -230,6 +231,24 @@ def parse_lines(raw: str | None) -> list[tuple[str, int | None]]:
         target = parts[1].strip() if len(parts) > 1 else ""
         out.append((parts[0].strip(), int(target) if target.isdigit() else None))
     return out
+
+
+def step_data_of(session: Session, step: AutomationFlowStep) -> StepData:
+    """A stored step as editable data (to keep steps when only the name changes)."""
+    field = session.get(CustomField, step.field_id) if step.field_id else None
+    return StepData(
+        kind=step.kind,
+        text=step.text or "",
+        image_url=step.image_url or "",
+        buttons=[(b["title"], b.get("next")) for b in step.buttons or []],
+        branches=[(b["keywords"], b.get("next")) for b in step.branches or []],
+        field_key=field.key if field is not None else "",
+        validate=step.validate or "",
+        reask_text=step.reask_text or "",
+        tags=list(step.tags or []),
+        timeout_minutes=step.timeout_minutes,
+        next_position=step.next_position,
+    )
 
 
 def save_flow(

@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
 from app.web.api import (  # noqa: E402, F401
     accounts,
     analytics,
+    assistant,
     automations,
     inbox,
     media,

@@ -16,21 +16,21 @@ from app.services.analytics_best_time import heat_map, suggest_slots
 from app.services.workspaces import get_scoped
 from app.web.api import bp
 from app.web.api.analytics_schemas import (
-    Audience,
+    AnalyticsOverview,
+    AnalyticsOverviewItem,
+    AnalyticsRangeQuery,
     AudienceDimension,
     AudienceItem,
-    BestTime,
+    AudienceOut,
+    BestTimeOut,
     FollowerPoint,
     FollowerSeries,
     HeatCell,
     InsightDay,
     InsightSeries,
-    Overview,
-    OverviewItem,
     PostPerformance,
     PostPerformancePage,
-    PostQuery,
-    RangeQuery,
+    PostPerformanceQuery,
 )
 from app.web.api.errors import ApiError
 from app.web.api.schemas import decode_cursor, page_of, parse_id
@@ -53,15 +53,15 @@ def _minus(day: date, days: int) -> date:
     return day - timedelta(days=days) if day.toordinal() > days else date.min
 
 
-def _range(query: RangeQuery) -> tuple[date, date]:
+def _range(query: AnalyticsRangeQuery) -> tuple[date, date]:
     last = query.to or local_day(g.workspace.timezone)
     first = query.from_ or _minus(last, DEFAULT_DAYS - 1)
     return max(first, _minus(last, MAX_DAYS - 1)), last
 
 
 @bp.get("/accounts/<account_id>/followers")
-@endpoint(resp=FollowerSeries, query=RangeQuery, tags=TAGS)
-def get_follower_series(account_id: str, query: RangeQuery):
+@endpoint(resp=FollowerSeries, query=AnalyticsRangeQuery, tags=TAGS)
+def get_follower_series(account_id: str, query: AnalyticsRangeQuery):
     """Followers per day from Kezek's daily snapshots; missed days are gaps, never guessed."""
     account = _account(account_id)
     first, last = _range(query)
@@ -86,8 +86,8 @@ def get_follower_series(account_id: str, query: RangeQuery):
 
 
 @bp.get("/accounts/<account_id>/insights")
-@endpoint(resp=InsightSeries, query=RangeQuery, tags=TAGS)
-def get_account_insights(account_id: str, query: RangeQuery):
+@endpoint(resp=InsightSeries, query=AnalyticsRangeQuery, tags=TAGS)
+def get_account_insights(account_id: str, query: AnalyticsRangeQuery):
     """Daily account insights (reach, views, interactions, follows and unfollows...)."""
     account = _account(account_id)
     first, last = _range(query)
@@ -102,8 +102,8 @@ def get_account_insights(account_id: str, query: RangeQuery):
 
 
 @bp.get("/accounts/<account_id>/posts/performance")
-@endpoint(resp=PostPerformancePage, query=PostQuery, tags=TAGS)
-def list_post_performance(account_id: str, query: PostQuery):
+@endpoint(resp=PostPerformancePage, query=PostPerformanceQuery, tags=TAGS)
+def list_post_performance(account_id: str, query: PostPerformanceQuery):
     """Published posts, Reels and Stories with their insights, by id (paged)."""
     account = _account(account_id)
     tz = zone(g.workspace.timezone)
@@ -150,7 +150,7 @@ def list_post_performance(account_id: str, query: PostQuery):
 
 
 @bp.get("/accounts/<account_id>/audience")
-@endpoint(resp=Audience, tags=TAGS)
+@endpoint(resp=AudienceOut, tags=TAGS)
 def get_audience(account_id: str):
     """Follower demographics by age, gender, country and city."""
     account = _account(account_id)
@@ -168,17 +168,17 @@ def get_audience(account_id: str):
                 ],
             )
         )
-    return Audience(account_id=str(account.id), dimensions=dims)
+    return AudienceOut(account_id=str(account.id), dimensions=dims)
 
 
 @bp.get("/accounts/<account_id>/best-time")
-@endpoint(resp=BestTime, tags=TAGS)
+@endpoint(resp=BestTimeOut, tags=TAGS)
 def get_best_time(account_id: str):
     """Weekday x hour engagement of the account's posts (90 days) and suggested slots."""
     account = _account(account_id)
     tz_name = g.workspace.timezone
     hm = heat_map(db.session, g.workspace.id, [account.id], tz_name)
-    return BestTime(
+    return BestTimeOut(
         account_id=str(account.id),
         timezone=tz_name,
         posts=hm.posts,
@@ -191,9 +191,9 @@ def get_best_time(account_id: str):
     )
 
 
-def _overview_item(series, account: InstagramAccount | None) -> OverviewItem:
+def _overview_item(series, account: InstagramAccount | None) -> AnalyticsOverviewItem:
     o = q.overview(series)
-    return OverviewItem(
+    return AnalyticsOverviewItem(
         account_id=str(account.id) if account else None,
         username=account.username if account else None,
         followers_count=o["followers"],
@@ -205,7 +205,7 @@ def _overview_item(series, account: InstagramAccount | None) -> OverviewItem:
 
 
 @bp.get("/analytics/overview")
-@endpoint(resp=Overview, tags=TAGS)
+@endpoint(resp=AnalyticsOverview, tags=TAGS)
 def get_analytics_overview():
     """Followers now and their change over 1, 7 and 30 days, per account and in total."""
     ws = g.workspace
@@ -217,4 +217,4 @@ def get_analytics_overview():
         for a in accounts
     ]
     total = q.follower_series(db.session, ws.id, [a.id for a in accounts], start, today)
-    return Overview(total=_overview_item(total, None), accounts=items)
+    return AnalyticsOverview(total=_overview_item(total, None), accounts=items)

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 from app.web.api.schemas import ListQuery, Schema, Timestamp, optional
 
 
-class RangeQuery(Schema):
+class AnalyticsRangeQuery(Schema):
     """A range of local days (workspace timezone); at most 729 days are answered."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -19,7 +19,7 @@ class RangeQuery(Schema):
     to: date = optional("Last day, YYYY-MM-DD (default: today in the workspace timezone).")
 
 
-class PostQuery(ListQuery):
+class PostPerformanceQuery(ListQuery):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     from_: date = optional("Published on or after this day, YYYY-MM-DD.", alias="from")
@@ -112,7 +112,7 @@ class AudienceDimension(Schema):
     items: list[AudienceItem]
 
 
-class Audience(Schema):
+class AudienceOut(Schema):
     account_id: str
     dimensions: list[AudienceDimension]
 
@@ -124,7 +124,7 @@ class HeatCell(Schema):
     engagement_rate: float | None
 
 
-class BestTime(Schema):
+class BestTimeOut(Schema):
     account_id: str
     timezone: str
     posts: int
@@ -132,7 +132,7 @@ class BestTime(Schema):
     suggested_slots: list[Timestamp]
 
 
-class OverviewItem(Schema):
+class AnalyticsOverviewItem(Schema):
     account_id: str | None = Field(description="null for the workspace total.")
     username: str | None
     followers_count: int | None
@@ -142,6 +142,6 @@ class OverviewItem(Schema):
     change_30: int | None
 
 
-class Overview(Schema):
-    total: OverviewItem
-    accounts: list[OverviewItem]
+class AnalyticsOverview(Schema):
+    total: AnalyticsOverviewItem
+    accounts: list[AnalyticsOverviewItem]

@@ -149,6 +149,13 @@ class FlowIn(Schema):
     steps: list[StepIn] = Field(min_length=1, max_length=30)
 
 
+class FlowUpdate(Schema):
+    """A new name and/or the complete new list of steps; omitted ones stay as they are."""
+
+    name: str = optional("A name shown in lists.", min_length=1, max_length=120, pattern=r"\S")
+    steps: list[StepIn] = optional(min_length=1, max_length=30)
+
+
 class ButtonOut(Schema):
     title: str
     payload: str = Field(description="Sent back by Instagram when the person taps it.")

@@ -29,6 +29,7 @@ from app.web.api.automation_schemas import (
     FlowOut,
     FlowPage,
     FlowStats,
+    FlowUpdate,
     ResultOut,
     RuleIn,
     RuleOut,
@@ -246,7 +247,10 @@ def flow_out(f: AutomationFlow) -> FlowOut:
     )
 
 
-def _save_flow(body: FlowIn, flow=None) -> AutomationFlow:
+def _save_flow(body: FlowIn | FlowUpdate, flow=None) -> AutomationFlow:
+    if body.steps is None:
+        steps = [defs.step_data_of(db.session, s) for s in flow.steps]
+        return _store_flow(body.name or flow.name, steps, flow)
     steps = [
         defs.StepData(
             kind=s.kind,
@@ -263,8 +267,12 @@ def _save_flow(body: FlowIn, flow=None) -> AutomationFlow:
         )
         for s in body.steps
     ]
+    return _store_flow(body.name or flow.name, steps, flow)
+
+
+def _store_flow(name: str, steps: list, flow) -> AutomationFlow:
     try:
-        flow = defs.save_flow(db.session, g.workspace.id, body.name, steps, flow)
+        flow = defs.save_flow(db.session, g.workspace.id, name, steps, flow)
     except (defs.DefinitionError, contacts_service.ContactError) as e:
         db.session.rollback()
         raise _refused(e) from None
@@ -295,9 +303,9 @@ def get_automation_flow(flow_id: str):
 
 
 @bp.put("/automations/flows/<flow_id>")
-@endpoint(resp=FlowOut, json=FlowIn, role=Role.EDITOR, tags=TAGS)
-def update_automation_flow(flow_id: str, json: FlowIn):
-    """Replace a flow's name and steps."""
+@endpoint(resp=FlowOut, json=FlowUpdate, role=Role.EDITOR, tags=TAGS)
+def update_automation_flow(flow_id: str, json: FlowUpdate):
+    """Rename a flow and/or replace its steps; omitted fields stay as they are."""
     return flow_out(_save_flow(json, _get(AutomationFlow, flow_id)))
 
 

@@ -90,7 +90,7 @@ class UploadForm(Schema):
 
 
 class FixIn(Schema):
-    mode: Literal["crop", "pad"] = Field(description="Crop the middle, or pad with white.")
+    mode: Literal["crop", "pad"] = Field("crop", description="Crop the middle, or pad with white.")
 
 
 def _notices(codes, render) -> list[Notice]:

@@ -96,6 +96,13 @@ CATEGORIES = (
         ),
     ),
     (
+        _l(
+            "AI assistant: its settings and business profile per account, the knowledge you "
+            "give it, its state in each inbox thread, and a log of model calls"
+        ),
+        ("assistant_settings", "assistant_knowledge", "assistant_thread", "assistant_call"),
+    ),
+    (
         _l("Notifications shown in Kezek and sent by e-mail or Telegram"),
         ("notification", "notification_delivery"),
     ),

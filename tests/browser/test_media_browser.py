@@ -5,19 +5,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, open_page  # noqa: F401 - fixtures
 from tests.conftest import PASSWORD
-from tests.media.conftest import image_bytes
+from tests.media.conftest import files_on_disk, image_bytes
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-@pytest.fixture
-def page(open_page, live_server):  # noqa: F811 - the browser conftest's factory
-    return open_page(live_server.url)
-
-
-def test_upload_an_image_from_the_library_page(page, make_user, tmp_path):
+def test_upload_an_image_from_the_library_page(page, app, make_user, tmp_path):
+    media_dir = tmp_path / "media"
+    app.config["SETTINGS"].MEDIA_DIR = str(media_dir)  # not the repository's var/media
     make_user("alice")
     page.goto("/login")
     page.fill("#username", "alice")
@@ -46,3 +42,4 @@ def test_upload_an_image_from_the_library_page(page, make_user, tmp_path):
     expect(page.locator("#media-list .media-name")).to_have_count(1)
     # The refused upload's 422 is the only error the browser saw.
     assert [e for e in page.console_errors if "422" not in e] == []
+    assert len([f for f in files_on_disk(media_dir) if f.endswith(".jpg")]) == 1
