@@ -13,6 +13,8 @@ run: setup translations
 
 test: setup-test translations chromium
 	$(PY) -m ruff check app scheduler tests bench migrations/env.py
+	$(PY) -m tests.security.audit bandit
+	$(PY) -m tests.security.audit pip-audit
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed

@@ -101,6 +101,17 @@ class Settings:
     # 0: UPLOAD_ORPHAN_HOURS (the retention policy's period for unattached uploads).
     MEDIA_UNUSED_TTL_SECONDS: int = 0
     MEDIA_CHECK_TIMEOUT_SECONDS: int = 5
+    # Where media files live: local (MEDIA_DIR) or s3 (an S3-compatible bucket, for several
+    # servers). S3 credentials only from the environment; both empty: boto3's own chain.
+    MEDIA_STORAGE: str = "local"
+    S3_ENDPOINT_URL: str = ""
+    S3_BUCKET: str = ""
+    S3_REGION: str = ""
+    S3_ACCESS_KEY_ID: str = ""
+    S3_SECRET_ACCESS_KEY: str = ""
+    S3_PREFIX: str = ""
+    S3_PUBLIC_URL_MODE: str = "proxy"
+    S3_PRESIGN_SECONDS: int = 900
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_WINDOW_SECONDS: int = 900
     LOGIN_LOCKOUT_SECONDS: int = 900
@@ -271,6 +282,7 @@ def _validate(s: Settings) -> None:
     for name in RETENTION_SETTINGS:
         if getattr(s, name) < 1:
             raise ConfigError(name, "must be a positive number")
+    _validate_storage(s)
     if not s.MEDIA_UNUSED_TTL_SECONDS:
         s.MEDIA_UNUSED_TTL_SECONDS = s.UPLOAD_ORPHAN_HOURS * 3600
     if not 0 <= s.ANALYTICS_SNAPSHOT_HOUR <= 23:
@@ -292,3 +304,26 @@ def _validate(s: Settings) -> None:
         s.INSTAGRAM_APP_ID = s.INSTAGRAM_APP_ID or "sandbox-app"
         s.INSTAGRAM_APP_SECRET = s.INSTAGRAM_APP_SECRET or "sandbox-secret"
         s.INSTAGRAM_WEBHOOK_VERIFY_TOKEN = s.INSTAGRAM_WEBHOOK_VERIFY_TOKEN or "sandbox-verify"
+
+
+def _validate_storage(s: Settings) -> None:
+    """MEDIA_STORAGE and, for s3, the bucket settings (messages never quote the values)."""
+    s.MEDIA_STORAGE = s.MEDIA_STORAGE.lower() or "local"
+    if s.MEDIA_STORAGE not in ("local", "s3"):
+        raise ConfigError("MEDIA_STORAGE", "must be local or s3")
+    if s.MEDIA_STORAGE != "s3":
+        return
+    if is_placeholder(s.S3_BUCKET):
+        raise ConfigError("S3_BUCKET", "is missing or still a placeholder")
+    if s.S3_ENDPOINT_URL and not s.S3_ENDPOINT_URL.startswith(("https://", "http://")):
+        raise ConfigError("S3_ENDPOINT_URL", "must be an http(s):// URL (empty: AWS S3)")
+    if bool(s.S3_ACCESS_KEY_ID) != bool(s.S3_SECRET_ACCESS_KEY):
+        raise ConfigError("S3_SECRET_ACCESS_KEY", "set both S3 keys, or neither")
+    for name in ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+        if getattr(s, name) and is_placeholder(getattr(s, name)):
+            raise ConfigError(name, "is still a placeholder")
+    s.S3_PUBLIC_URL_MODE = s.S3_PUBLIC_URL_MODE.lower()
+    if s.S3_PUBLIC_URL_MODE not in ("proxy", "presigned"):
+        raise ConfigError("S3_PUBLIC_URL_MODE", "must be proxy or presigned")
+    if not 60 <= s.S3_PRESIGN_SECONDS <= 7 * 86400:
+        raise ConfigError("S3_PRESIGN_SECONDS", "must be from 60 to 604800 seconds")

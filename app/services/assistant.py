@@ -16,11 +16,10 @@ from datetime import datetime, timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import (
-    AssistantCall,
     AssistantSettings,
     AssistantThread,
     InboxComment,
@@ -35,6 +34,12 @@ from app.models import (
 from app.services import assistant_client as model_client
 from app.services import assistant_prompt as prompt
 from app.services import notifications as notifications_service
+from app.services.assistant_log import (  # noqa: F401 - re-exported
+    calls_today,
+    day_start,
+    log_call,
+    usage_since,
+)
 from app.services.assistant_retrieval import tokens, top
 from app.services.inbox import get_or_create
 from app.services.inbox_rules import COMMENT_MAX_CHARS, DM_MAX_BYTES
@@ -177,19 +182,6 @@ def _context(session: Session, thread: InboxThread) -> str | None:
     return f"The customer commented on a post captioned: {caption}" if caption else None
 
 
-def calls_today(session: Session, account_id: int, now: datetime) -> int:
-    """Model calls of an account since midnight UTC."""
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return (
-        session.scalar(
-            select(func.count(AssistantCall.id)).where(
-                AssistantCall.account_id == account_id, AssistantCall.at >= start
-            )
-        )
-        or 0
-    )
-
-
 def knowledge_of(session: Session, account_id: int) -> list[KnowledgeItem]:
     """The account's knowledge entries in the order they were added."""
     return list(
@@ -199,47 +191,6 @@ def knowledge_of(session: Session, account_id: int) -> list[KnowledgeItem]:
             .order_by(KnowledgeItem.id)
         )
     )
-
-
-def _log_call(
-    session,
-    thread,
-    prefs,
-    purpose,
-    outcome,
-    *,
-    completion=None,
-    error=None,
-    question="",
-    reply=None,
-) -> AssistantCall:
-    row = AssistantCall(
-        workspace_id=thread.workspace_id,
-        account_id=thread.account_id,
-        thread_id=thread.id,
-        at=utcnow(),
-        purpose=purpose,
-        outcome=outcome[:16],
-        model=(completion.model if completion else "")[:120],
-        prompt_tokens=completion.prompt_tokens if completion else 0,
-        completion_tokens=completion.completion_tokens if completion else 0,
-        latency_ms=completion.latency_ms if completion else getattr(error, "latency_ms", 0),
-        request_text=question if prefs.log_texts else None,
-        reply_text=reply if prefs.log_texts else None,
-    )
-    session.add(row)
-    session.flush()
-    log.info(
-        "AI assistant call",
-        extra={
-            "thread_id": thread.id,
-            "purpose": purpose,
-            "outcome": outcome,
-            "latency_ms": row.latency_ms,
-            "tokens": row.prompt_tokens + row.completion_tokens,
-        },
-    )
-    return row
 
 
 def generate(
@@ -273,23 +224,23 @@ def generate(
     try:
         completion = model_client.complete(settings, messages, http=http)
     except model_client.ModelError as e:
-        _log_call(session, thread, prefs, purpose, e.code, error=e, question=question)
+        log_call(session, thread, prefs, purpose, e.code, error=e, question=question)
         raise AssistantError(e.code) from None
     answer = prompt.parse_answer(completion.content)
     if answer is None:
-        _log_call(
+        log_call(
             session, thread, prefs, purpose, "malformed", completion=completion, question=question
         )
         raise AssistantError("malformed")
     limit = {"max_bytes": DM_MAX_BYTES} if thread.kind == "dm" else {"max_chars": COMMENT_MAX_CHARS}
     text = prompt.clean_reply(answer.reply, **limit)
     if prompt.leaks_rules(text):
-        _log_call(
+        log_call(
             session, thread, prefs, purpose, "unsafe", completion=completion, question=question
         )
         return Result("handover", reason="unsafe", language=language)
     status = "unsure" if answer.status == "answer" and not text else answer.status
-    _log_call(
+    log_call(
         session,
         thread,
         prefs,
@@ -364,34 +315,6 @@ def give_back(state: AssistantThread) -> None:
     state.attempts = 0
     state.retry_at = None
     state.last_error = None
-
-
-def usage_since(session: Session, account_id: int, since: datetime) -> dict:
-    """Calls, tokens and the last outcome of an account since a time (for the settings page)."""
-    row = session.execute(
-        select(
-            func.count(AssistantCall.id),
-            func.coalesce(func.sum(AssistantCall.prompt_tokens), 0),
-            func.coalesce(func.sum(AssistantCall.completion_tokens), 0),
-        ).where(AssistantCall.account_id == account_id, AssistantCall.at >= since)
-    ).one()
-    last = session.scalar(
-        select(AssistantCall)
-        .where(AssistantCall.account_id == account_id)
-        .order_by(AssistantCall.id.desc())
-        .limit(1)
-    )
-    return {
-        "calls": row[0],
-        "prompt_tokens": int(row[1]),
-        "completion_tokens": int(row[2]),
-        "last": last,
-    }
-
-
-def day_start(now: datetime) -> datetime:
-    """Midnight UTC of `now`'s day."""
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10))

@@ -191,7 +191,9 @@ def _failed(session, thread, state, msg, code: str, now: datetime) -> str:
     if state.attempts >= MAX_ATTEMPTS:
         assistant.hand_over(session, thread, "model", now)
         state.handled_message_id = msg.id
-        log.warning("AI assistant gave up on a thread", extra={"thread_id": thread.id, "code": code})
+        log.warning(
+            "AI assistant gave up on a thread", extra={"thread_id": thread.id, "code": code}
+        )
         return "handover"
     state.retry_at = now + assistant.RETRY_DELAYS[state.attempts - 1]
     return "retry"

@@ -26,12 +26,14 @@ from app.services.media_store import (
     MediaError,
     discard,
     install,
+    local_copy,
     new_key,
-    path_for,
     receive,
     remove_key,
+    storage,
     temp_path,
 )
+from app.services.storage import StorageError
 from app.services.workspaces import get_scoped, scoped
 
 __all__ = [
@@ -210,13 +212,15 @@ def check_public_url(settings, item: MediaItem) -> str | None:
     problem = public_base_problem(settings)
     if problem:
         return problem
+    # S3_PUBLIC_URL_MODE=presigned: the URL redirects to the bucket, so follow it there.
+    redirects = storage(settings).public_url(item.storage_key) is not None
     try:
         with requests.get(
             public_url(settings, item),
             headers={"Range": "bytes=0-1023"},
             timeout=settings.MEDIA_CHECK_TIMEOUT_SECONDS,
             stream=True,
-            allow_redirects=False,
+            allow_redirects=redirects,
         ) as resp:
             if resp.status_code not in (200, 206):
                 return "public_url_status"
@@ -281,10 +285,11 @@ def fix_media(session: Session, settings, item: MediaItem, mode: str, user_id) -
         raise MediaError("fix_not_needed")
     out = temp_path(settings)
     try:
-        validation = media_images.fix_aspect(path_for(settings, item.storage_key), out, mode)
+        with local_copy(settings, item.storage_key) as src:
+            validation = media_images.fix_aspect(src, out, mode)
         key = new_key("jpg")
         install(settings, out, key)
-    except OSError as exc:
+    except (OSError, StorageError) as exc:
         raise MediaError("write_failed") from exc
     finally:
         discard(out)

@@ -16,9 +16,10 @@ from app.services.media_store import (
     KEY_RE,
     discard,
     install,
+    local_copy,
     media_root,
-    path_for,
     remove_key,
+    storage,
     temp_path,
 )
 
@@ -80,7 +81,8 @@ def transcode_claimed(session: Session, settings, item: MediaItem, on_progress) 
     out = temp_path(settings)
     started = time.monotonic()
     try:
-        media_video.transcode(path_for(settings, item.source_key), out, info, on_progress)
+        with local_copy(settings, item.source_key) as src:
+            media_video.transcode(src, out, info, on_progress)
         result = media_video.probe(out)
     except TranscodeCancelled:
         discard(out)
@@ -104,6 +106,7 @@ def transcode_claimed(session: Session, settings, item: MediaItem, on_progress) 
     if item is None or item.lease_owner != worker:
         discard(out)
         return "cancelled"
+    size = out.stat().st_size
     install(settings, out, item.storage_key)
     remove_key(settings, item.source_key)
     validation = dict(item.validation or {})
@@ -115,7 +118,7 @@ def transcode_claimed(session: Session, settings, item: MediaItem, on_progress) 
     item.validation = validation
     item.source_key = None
     item.state, item.progress = MediaState.READY.value, 100
-    item.size_bytes = path_for(settings, item.storage_key).stat().st_size
+    item.size_bytes = size
     item.width, item.height = result["width"], result["height"]
     item.duration_seconds = result["duration"]
     item.lease_owner = item.lease_until = None
@@ -192,7 +195,11 @@ def remove_published(session: Session, settings, now: datetime | None = None) ->
 
 
 def sweep_orphans(session: Session, settings, now: float | None = None) -> list[str]:
-    """Remove files no item points at (a crash between write and commit), after the TTL."""
+    """Remove files no item points at (a crash between write and commit), after the TTL.
+
+    Stored files are listed through the storage backend (folder or bucket); temporary files
+    of interrupted uploads are always local (MEDIA_DIR/tmp).
+    """
     root = media_root(settings)
     cutoff = (now or time.time()) - settings.MEDIA_UNUSED_TTL_SECONDS
     known = set()
@@ -201,13 +208,15 @@ def sweep_orphans(session: Session, settings, now: float | None = None) -> list[
     ):
         known.update(k for k in (storage_key, source_key) if k)
     removed = []
-    for path in root.glob("*/*"):
-        rel = path.relative_to(root).as_posix()
-        if not path.is_file() or rel in known or path.stat().st_mtime > cutoff:
-            continue
-        if KEY_RE.fullmatch(rel) or (rel.startswith("tmp/") and rel.endswith(".part")):
+    for path in root.glob("tmp/*.part"):
+        if path.is_file() and path.stat().st_mtime <= cutoff:
             discard(path)
-            removed.append(rel)
+            removed.append(path.relative_to(root).as_posix())
+    store = storage(settings)
+    for obj in store.iter_objects():
+        if KEY_RE.fullmatch(obj.key) and obj.key not in known and obj.modified <= cutoff:
+            if remove_key(settings, obj.key):
+                removed.append(obj.key)
     if removed:
         log.info("removed orphan media files", extra={"files": removed[:50], "count": len(removed)})
     return removed

@@ -1,4 +1,8 @@
-"""Media files on disk: random keys under MEDIA_DIR, streamed writes, clean failures."""
+"""Media files: random keys in the storage backend, streamed writes, clean failures.
+
+Uploads are received into MEDIA_DIR/tmp (local scratch space with either backend), then
+installed under their key in the storage MEDIA_STORAGE selects (app.services.storage).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,12 @@ import logging
 import os
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
+
+from app.services.storage import Storage, StorageError, get_storage
 
 log = logging.getLogger("kezek.media")
 
@@ -39,8 +47,13 @@ def new_key(ext: str) -> str:
     return f"{token[:2]}/{token}.{ext}"
 
 
+def storage(settings) -> Storage:
+    """The storage backend of these settings (local folder or S3 bucket)."""
+    return get_storage(settings)
+
+
 def path_for(settings, key: str) -> Path:
-    """The absolute path of a storage key; refuses anything not made by new_key()."""
+    """The local path of a storage key (local backend only); refuses keys not from new_key()."""
     if not KEY_RE.fullmatch(key or ""):
         raise ValueError("not a media storage key")
     return media_root(settings) / key
@@ -100,14 +113,33 @@ def receive(settings, stream: BinaryIO, limit_for) -> tuple[Path, int, bytes]:
 
 
 def install(settings, tmp: Path, key: str) -> None:
-    """Move a finished temporary file to its storage key (atomic rename)."""
-    dest = path_for(settings, key)
+    """Move a finished temporary file to its storage key (atomic rename, or an upload)."""
+    if not KEY_RE.fullmatch(key or ""):
+        discard(tmp)
+        raise ValueError("not a media storage key")
     try:
-        dest.parent.mkdir(exist_ok=True)
-        os.replace(tmp, dest)
-    except OSError as exc:
+        storage(settings).put_file(key, tmp, move=True)
+    except (OSError, StorageError) as exc:
         discard(tmp)
         raise MediaError("write_failed") from exc
+
+
+@contextmanager
+def local_copy(settings, key: str) -> Iterator[Path]:
+    """A local file with the key's content for Pillow/PyAV (downloaded when not on disk)."""
+    if not KEY_RE.fullmatch(key or ""):
+        raise ValueError("not a media storage key")
+    store = storage(settings)
+    path = store.local_path(key)
+    if path is not None:
+        yield path
+        return
+    tmp = temp_path(settings)
+    try:
+        store.download(key, tmp)
+        yield tmp
+    finally:
+        discard(tmp)
 
 
 def discard(path: Path | None) -> None:
@@ -122,12 +154,10 @@ def discard(path: Path | None) -> None:
 
 def remove_key(settings, key: str | None) -> bool:
     """Delete the file of a storage key; True when a file was removed."""
-    if not key:
+    if not key or not KEY_RE.fullmatch(key):
         return False
     try:
-        path = path_for(settings, key)
-    except ValueError:
+        return storage(settings).delete(key)
+    except (OSError, StorageError):
+        log.warning("could not remove a media file", extra={"file": key.rsplit("/", 1)[-1]})
         return False
-    existed = path.exists()
-    discard(path)
-    return existed

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Membership, Role, utcnow
+from app.models import Membership, Role, Workspace, utcnow
 from app.models.post import EDITABLE_STATUSES, Post, PostLog, PostStatus
 from app.services import post_media
 from app.services.post_rules import PostError, validate_caption
@@ -26,6 +26,12 @@ def _role(session: Session, user, workspace_id: int) -> Role | None:
     return Role(m.role) if m else None
 
 
+def _needs_approval(session: Session, post: Post) -> bool:
+    """A draft of a workspace that requires approval, not yet approved by an owner."""
+    ws = session.get(Workspace, post.workspace_id)
+    return bool(ws and ws.require_approval) and post.approved_by_id is None
+
+
 def _deadline(settings, when: datetime | None) -> datetime:
     seconds = getattr(settings, "PUBLISH_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS)
     return (when or utcnow()) + timedelta(seconds=seconds)
@@ -42,16 +48,34 @@ def schedule(settings, post: Post, when: datetime | None, now: datetime | None =
     post.error_message = None
     post.lease_owner = None
     post.lease_until = None
+    # Containers of an earlier attempt are not reused (a PUBLISHED one never gets here).
+    post.container_id = post.container_status = None
+    for pm in post.media:
+        pm.container_id = pm.container_status = None
 
 
-def _require_editable(post: Post) -> None:
+def _require_editable(post: Post, session: Session | None = None) -> None:
+    """Refuse once publishing started; with a session, also lock the row against the worker.
+
+    The conditional UPDATE fails when the worker moved the post on since it was read, and it
+    holds the row until commit, so the worker's own lease-guarded write then sees the change.
+    """
     if post.status not in EDITABLE_STATUSES:
         raise PostError("not_editable")
+    if session is not None and post.id is not None:
+        res = session.execute(
+            update(Post)
+            .where(Post.id == post.id, Post.status == post.status)
+            .values(updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if res.rowcount != 1:
+            raise PostError("not_editable")
 
 
 def update_post(session: Session, post: Post, **changes) -> Post:
     """Change caption, first comment, alt texts, collaborators etc. before publishing starts."""
-    _require_editable(post)
+    _require_editable(post, session)
     if "caption" in changes and changes["caption"] is not None:
         problems = validate_caption(changes["caption"])
         if problems:
@@ -80,14 +104,15 @@ def update_post(session: Session, post: Post, **changes) -> Post:
 
 def reschedule(session: Session, post: Post, when: datetime | None, settings=None) -> Post:
     """Move a post to another time (None = now); a draft or failed post becomes scheduled."""
-    _require_editable(post)
+    _require_editable(post, session)
     if when is not None and when.tzinfo is None:
         raise PostError("scheduled_at_invalid", "scheduled_at")
     if post.status == PostStatus.PENDING_APPROVAL.value:
         post.scheduled_at = when
+    elif post.status == PostStatus.DRAFT.value and _needs_approval(session, post):
+        post.scheduled_at = when
+        post.status = PostStatus.PENDING_APPROVAL.value
     else:
-        for pm in post.media:
-            pm.container_id, pm.container_status = None, None
         schedule(settings, post, when)
     add_log(session, post, "rescheduled", "info")
     session.flush()
@@ -96,7 +121,7 @@ def reschedule(session: Session, post: Post, when: datetime | None, settings=Non
 
 def cancel_post(session: Session, post: Post) -> Post:
     """Stop a post from being published."""
-    _require_editable(post)
+    _require_editable(post, session)
     post.status = PostStatus.CANCELLED.value
     post.next_attempt_at = None
     add_log(session, post, "cancelled", "info")

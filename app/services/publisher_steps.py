@@ -47,6 +47,7 @@ class Runner(ErrorPolicy):
         self.resumed = False
         self.released = False
         self.deferred: list = []
+        self.stored_status = self.post.status if self.post is not None else None
 
     def now(self) -> datetime:
         return self.fixed_now or utcnow()
@@ -62,21 +63,27 @@ class Runner(ErrorPolicy):
             values = {"lease_until": None, "lease_owner": None}
             self.released = True
         with self.pub.write_lock:
-            # Work that flushes (notifications) runs here, so writes happen in one short
-            # transaction under the lock and never span a Graph call.
-            for func, args, kwargs in self.deferred:
-                func(*args, **kwargs)
-            self.deferred.clear()
             res = self.s.execute(
                 update(Post)
-                .where(Post.id == self.post.id, Post.lease_owner == self.pub.worker_id)
+                .where(
+                    Post.id == self.post.id,
+                    Post.lease_owner == self.pub.worker_id,
+                    # Nobody else (a user cancelling or editing) changed it since we read it.
+                    Post.status == self.stored_status,
+                )
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
             if res.rowcount != 1:
                 self.s.rollback()
                 raise LeaseLost(self.post.id)
+            # Work that flushes (notifications) runs here, after the guard, so writes happen
+            # in one short transaction under the lock and never span a Graph call.
+            for func, args, kwargs in self.deferred:
+                func(*args, **kwargs)
+            self.deferred.clear()
             self.s.commit()
+            self.stored_status = post.status
 
     def defer(self, func, *args, **kwargs) -> None:
         """Run `func(*args, **kwargs)` (it may flush) inside the next commit."""

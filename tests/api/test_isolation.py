@@ -6,6 +6,7 @@ import re
 
 from tests.api.conftest import Api
 from tests.automations.ids import automation_ids
+from tests.inbox.ids import inbox_ids
 
 
 def test_every_api_route_with_an_id_is_a_404_for_another_workspaces_rows(
@@ -24,6 +25,7 @@ def test_every_api_route_with_an_id_is_a_404_for_another_workspaces_rows(
         "notification_id": notify(session, ws.id, "token_dead", {"username": "b"}).id,
         "media_id": media.id,
         **automation_ids(session, ws.id),
+        **inbox_ids(session, ws.id),
         "export_id": _bob_export(session, _bob),
     }
     session.commit()

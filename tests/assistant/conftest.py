@@ -71,7 +71,11 @@ class Ai:
 
     def __init__(self, stack, app, session, process, llm):
         self.stack, self.app, self.session, self.process, self.llm = (
-            stack, app, session, process, llm
+            stack,
+            app,
+            session,
+            process,
+            llm,
         )
         self.settings = app.config["SETTINGS"]
         self.client = make_client(self.settings)

@@ -23,13 +23,13 @@ class FakeLlm:
     {"raw": "bytes that are not JSON"}, or a callable(body) -> step.
     """
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.requests: list[dict] = []
         self.script: deque = deque()
         self.default = reply("Здравствуйте! Чем могу помочь?")
         self.app = Flask("fake_llm")
         self.app.add_url_rule("/v1/chat/completions", view_func=self._complete, methods=["POST"])
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.server = make_server("127.0.0.1", port, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -47,7 +47,9 @@ class FakeLlm:
         if step.get("sleep"):
             time.sleep(step["sleep"])
         if step.get("http"):
-            return Response('{"error": {"message": "boom"}}', step["http"], mimetype="application/json")
+            return Response(
+                '{"error": {"message": "boom"}}', step["http"], mimetype="application/json"
+            )
         if "raw" in step:
             return Response(step["raw"], 200, mimetype="application/json")
         return {
@@ -55,8 +57,11 @@ class FakeLlm:
             "object": "chat.completion",
             "model": body.get("model") if isinstance(body, dict) else "fake",
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": step["content"]},
-                 "finish_reason": "stop"}
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": step["content"]},
+                    "finish_reason": "stop",
+                }
             ],
             "usage": {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150},
         }
@@ -72,3 +77,25 @@ class FakeLlm:
     def stop(self):
         self.server.shutdown()
         self.thread.join(5)
+
+
+def _demo_answer(body: dict) -> dict:
+    """For `make run`: answer with the first knowledge entry the prompt carried, if any."""
+    system = body["messages"][0]["content"]
+    knowledge = system.split("KNOWLEDGE:\n", 1)[-1].split("\n\n", 1)[0]
+    answers = [line[3:] for line in knowledge.splitlines() if line.startswith(("A: ", "Text: "))]
+    if not answers:
+        return reply("", "unsure")
+    return reply(answers[0])
+
+
+if __name__ == "__main__":
+    import sys
+
+    fake = FakeLlm(int(sys.argv[1]) if len(sys.argv) > 1 else 8089)
+    fake.default = _demo_answer
+    print(f"fake OpenAI-compatible server at {fake.url}/v1 (Ctrl-C stops it)")
+    try:
+        fake.thread.join()
+    except KeyboardInterrupt:
+        fake.stop()

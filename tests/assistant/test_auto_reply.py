@@ -50,6 +50,12 @@ def test_built_in_disclosure_speaks_the_customers_language(ai):
     assert ai.sent_texts() == [
         "This is an automated answer from our assistant.\n\nHi! Delivery is 1000 ₸."
     ]
+    ai.llm.then(reply("Да, 1000 ₸."))
+    ai.dm("Привет, доставка есть?", customer=CUSTOMER_2)
+    assert ai.run() == {"sent": 1}
+    assert ai.sent_texts(CUSTOMER_2) == [
+        "Это автоматический ответ нашего ассистента.\n\nДа, 1000 ₸."
+    ]
 
 
 def test_disclosure_can_be_switched_off_by_the_operator(ai):
@@ -80,8 +86,9 @@ def test_nothing_is_sent_outside_the_24_hour_window(ai, session):
         ("Хочу обсудить особый заказ лично", reply("", "handover"), "person", True),
     ],
 )
-def test_hand_over_assigns_the_team_and_sends_nothing(ai, client, text, script, reason,
-                                                      model_called):
+def test_hand_over_assigns_the_team_and_sends_nothing(
+    ai, client, text, script, reason, model_called
+):
     ai.configure(auto_reply=True, handover_topics="возврат денег")
     if script:
         ai.llm.then(script)
@@ -119,15 +126,17 @@ def test_model_errors_retry_then_hand_over_without_sending(ai, caplog):
     caplog.set_level(logging.DEBUG)
     ai.configure(auto_reply=True)
     thread = ai.dm("Есть доставка?")
-    ai.llm.then({"http": 500}, {"http": 500}, {"sleep": 2, **reply("late")}, {"raw": "{"})
+    ai.llm.then(
+        {"http": 500}, {"http": 500}, {"sleep": 2, **reply("late")}, {"raw": "{"}, {"http": 400}
+    )
     assert ai.run() == {"retry": 1}
     state = ai.state(thread)
     assert state.last_error == "http_error" and state.retry_at is not None
     assert ai.run() == {}  # not before its retry time
     assert ai.run(now=utcnow() + timedelta(minutes=1)) == {"retry": 1}  # the timeout
     assert ai.state(thread).last_error == "timeout"
-    # Third failure: the conversation goes to the team.
-    assert ai.run(now=utcnow() + timedelta(minutes=5)) == {"retry": 1}
+    assert ai.run(now=utcnow() + timedelta(minutes=5)) == {"retry": 1}  # malformed JSON
+    # The fourth failure: the conversation goes to the team.
     assert ai.run(now=utcnow() + timedelta(minutes=20)) == {"handover": 1}
     assert ai.sent_texts() == []
     assert ai.state(thread).handover_reason == "model"

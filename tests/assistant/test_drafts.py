@@ -52,7 +52,8 @@ def test_draft_is_grounded_and_fills_the_dm_reply_box(ai, client):
     assert "dog-friendly" not in system  # irrelevant knowledge stays out
     assert "Russian, Kazakh, English" in system and "seems to write in Russian" in system
     assert body["messages"][-1] == {
-        "role": "user", "content": "Здравствуйте! Сколько стоит доставка?"
+        "role": "user",
+        "content": "Здравствуйте! Сколько стоит доставка?",
     }
     # Never the hand-over list, tokens, ids or usernames.
     for secret in ("возврат", "жалоба", ai.token, CUSTOMER, DEMO, "aruzhan.coffee", API_KEY):
@@ -60,7 +61,10 @@ def test_draft_is_grounded_and_fills_the_dm_reply_box(ai, client):
     assert ai.sent_texts() == []  # a draft is never sent
     (call,) = ai.calls()
     assert (call.purpose, call.outcome, call.prompt_tokens, call.completion_tokens) == (
-        "draft", "ok", 120, 30
+        "draft",
+        "ok",
+        120,
+        30,
     )
     assert call.request_text is None and call.reply_text is None  # texts only when enabled
 
@@ -92,7 +96,11 @@ def test_endpoint_down_is_shown_and_the_inbox_keeps_working(ai, client, caplog):
     ai.settings.AI_API_BASE_URL = "http://127.0.0.1:9/v1"  # nothing listens there
     assert "cannot be reached" in suggest(client, thread).text
     assert [c.outcome for c in ai.calls()] == [
-        "http_error", "timeout", "malformed", "malformed", "unreachable"
+        "http_error",
+        "timeout",
+        "malformed",
+        "malformed",
+        "unreachable",
     ]
     assert client.get(f"/inbox/threads/{thread.id}").status_code == 200
     assert ai.sent_texts() == []

@@ -25,8 +25,12 @@ def test_bm25_picks_the_entry_that_answers_across_word_forms():
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("Сәлем! Жеткізу бар ма?", "kk"), ("Привет, есть доставка?", "ru"), ("Hi there", "en"),
-     ("👍", None)],
+    [
+        ("Сәлем! Жеткізу бар ма?", "kk"),
+        ("Привет, есть доставка?", "ru"),
+        ("Hi there", "en"),
+        ("👍", None),
+    ],
 )
 def test_language_detection(text, lang):
     assert prompt.detect_language(text) == lang

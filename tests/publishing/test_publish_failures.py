@@ -135,3 +135,19 @@ def test_post_fails_after_its_deadline(env):
     env.run(now=post.deadline_at + timedelta(seconds=1))
     post = env.fresh(post)
     assert post.status == "failed" and post.error_key == "deadline_passed"
+
+
+def test_post_cancelled_while_the_worker_holds_it_is_not_published(env):
+    from app.services.posts import cancel_post
+    from app.services.publisher import claim
+
+    account = env.account()
+    (post,) = env.create([account], "image", [env.media("image")], caption="cancel me")
+    with env.sessions() as s:
+        assert claim(s, "test-worker", later(1), 60, 10) == [post.id]
+    cancel_post(env.session, env.fresh(post))
+    env.session.commit()
+    env.publisher.process(post.id, now=later(1))
+    post = env.fresh(post)
+    assert post.status == "cancelled" and post.ig_media_id is None
+    assert post.container_id is None or post.container_id not in env.state()["publish_calls"]

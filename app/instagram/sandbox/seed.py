@@ -92,8 +92,15 @@ def seed_state(state: SandboxState) -> None:
     for n in range(1, int(state.config.get("extra_accounts") or 0) + 1):
         ig_id = f"1784140000000{1000 + n:04d}"
         state.accounts[ig_id] = Account(
-            ig_id, f"973100000{1000 + n:07d}", f"bench.account{n}", f"Bench {n}", "Business",
-            "", 100, 10, state.day(now) - 30,
+            ig_id,
+            f"973100000{1000 + n:07d}",
+            f"bench.account{n}",
+            f"Bench {n}",
+            "Business",
+            "",
+            100,
+            10,
+            state.day(now) - 30,
         )
     for igsid, username, name in CUSTOMERS:
         state.customers[igsid] = Customer(igsid, username, name)

@@ -15,7 +15,7 @@ from app.services import inbox_queries as queries
 from app.services.instagram import make_client, usage_recorder
 from app.services.workspaces import get_scoped
 from app.web.api import bp
-from app.web.api.errors import ApiError
+from app.web.api.errors import ApiError, field_error
 from app.web.api.schemas import DEFAULT_LIMIT, MAX_LIMIT, Schema, Timestamp, optional, parse_id
 from app.web.api.spec import endpoint
 from app.web.inbox.messages import failure_text, rule_text
@@ -99,16 +99,27 @@ class ThreadDetail(ThreadOut):
 
 
 class TextIn(Schema):
-    text: str = Field(
+    """`text` is required; it is checked after the comment or conversation is found."""
+
+    text: str = optional(
+        "Required. The text (DMs: at most 1000 bytes of UTF-8; comments: 2200 characters).",
         min_length=1,
         max_length=2200,
         pattern=r"\S",
-        description="The text (DMs: at most 1000 bytes of UTF-8; comments: 2200 characters).",
     )
 
 
 class HiddenIn(Schema):
-    hidden: bool
+    """`hidden` is required; it is checked after the comment is found."""
+
+    hidden: bool = optional("Required. true hides the comment, false shows it again.")
+
+
+def _required(value, field: str):
+    """A missing required body field is a 422, once the row is known to exist (else 404)."""
+    if value is None:
+        raise ApiError(422, fields=[field_error(field, "missing")])
+    return value
 
 
 def thread_out(t: InboxThread, model=ThreadOut, **extra):
@@ -244,7 +255,8 @@ def get_inbox_thread(thread_id: str):
 def reply_to_inbox_comment(comment_id: str, json: TextIn):
     """Reply publicly as the account (sent to Instagram first)."""
     comment = _get(InboxComment, comment_id)
-    return comment_out(_act(actions.reply_to_comment, comment, json.text)), 201
+    text = _required(json.text, "text")
+    return comment_out(_act(actions.reply_to_comment, comment, text)), 201
 
 
 @bp.post("/comments/<comment_id>/hide")
@@ -254,7 +266,7 @@ def reply_to_inbox_comment(comment_id: str, json: TextIn):
 def hide_inbox_comment(comment_id: str, json: HiddenIn):
     """Hide or unhide a comment."""
     comment = _get(InboxComment, comment_id)
-    _act(actions.set_hidden, comment, json.hidden)
+    _act(actions.set_hidden, comment, _required(json.hidden, "hidden"))
     return comment_out(comment)
 
 
@@ -279,7 +291,8 @@ def delete_inbox_comment(comment_id: str):
 def private_reply_to_inbox_comment(comment_id: str, json: TextIn):
     """Send the one private DM allowed per comment, within 7 days of it."""
     comment = _get(InboxComment, comment_id)
-    return message_out(_act(actions.private_reply, comment, json.text)), 201
+    text = _required(json.text, "text")
+    return message_out(_act(actions.private_reply, comment, text)), 201
 
 
 @bp.post("/conversations/<thread_id>/messages")
@@ -296,4 +309,4 @@ def send_inbox_message(thread_id: str, json: TextIn):
     t = _get(InboxThread, thread_id)
     if t.kind != "dm":
         raise ApiError(404)
-    return message_out(_act(actions.send_message, t, json.text)), 201
+    return message_out(_act(actions.send_message, t, _required(json.text, "text"))), 201
