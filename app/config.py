@@ -56,9 +56,7 @@ def parse_token_keys(raw: str) -> list[tuple[str, bytes]]:
         except (ValueError, TypeError):
             raise ConfigError("TOKEN_ENCRYPTION_KEYS", f"key {key_id!r} is not base64") from None
         if len(key) != 32:
-            raise ConfigError(
-                "TOKEN_ENCRYPTION_KEYS", f"key {key_id!r} must be 32 bytes (AES-256)"
-            )
+            raise ConfigError("TOKEN_ENCRYPTION_KEYS", f"key {key_id!r} must be 32 bytes (AES-256)")
         keys.append((key_id.strip(), key))
     if not keys:
         raise ConfigError("TOKEN_ENCRYPTION_KEYS", "is missing")
@@ -211,9 +209,15 @@ class Settings:
 
 SECRETS = ("SECRET_KEY", "TOKEN_ENCRYPTION_KEYS")
 RETENTION_SETTINGS = (
-    "INBOX_RETENTION_DAYS", "FOLLOWER_SNAPSHOT_RETENTION_DAYS", "PROFILE_SNAPSHOT_RETENTION_DAYS",
-    "AUDIT_LOG_RETENTION_DAYS", "DEAD_TOKEN_RETENTION_DAYS", "DELETED_ACCOUNT_GRACE_DAYS",
-    "DELETION_RECORD_RETENTION_DAYS", "UPLOAD_ORPHAN_HOURS", "EXPORT_RETENTION_HOURS",
+    "INBOX_RETENTION_DAYS",
+    "FOLLOWER_SNAPSHOT_RETENTION_DAYS",
+    "PROFILE_SNAPSHOT_RETENTION_DAYS",
+    "AUDIT_LOG_RETENTION_DAYS",
+    "DEAD_TOKEN_RETENTION_DAYS",
+    "DELETED_ACCOUNT_GRACE_DAYS",
+    "DELETION_RECORD_RETENTION_DAYS",
+    "UPLOAD_ORPHAN_HOURS",
+    "EXPORT_RETENTION_HOURS",
     "SIGNED_REQUEST_MAX_AGE_SECONDS",
 )
 

@@ -27,7 +27,11 @@ def prepare(app) -> str | None:
             return None
         password = secrets.token_urlsafe(12)
         create_user(
-            db.session, "admin", password, is_admin=True, display_name="Admin",
+            db.session,
+            "admin",
+            password,
+            is_admin=True,
+            display_name="Admin",
             workspace_name="Demo",
         )
         db.session.commit()

@@ -138,9 +138,7 @@ def make_user(session):
     """Factory: a user with their own workspace, committed."""
 
     def factory(username: str | None = None, password: str = PASSWORD, **kwargs):
-        user = create_user(
-            session, username or f"user{secrets.token_hex(3)}", password, **kwargs
-        )
+        user = create_user(session, username or f"user{secrets.token_hex(3)}", password, **kwargs)
         session.commit()
         return user
 

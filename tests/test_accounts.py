@@ -97,8 +97,12 @@ def test_token_column_never_holds_plaintext(owner, ig_stack, raw_sql, app, sessi
         assert all(plain not in str(value) for value in row)
     # The ciphertext is bound to its row: copied onto another id it does not decrypt.
     with pytest.raises(crypto.TokenCryptoError):
-        crypto.decrypt(app.config["SETTINGS"].token_keys, stored, purpose="instagram_account",
-                       row_id=account.id + 1)
+        crypto.decrypt(
+            app.config["SETTINGS"].token_keys,
+            stored,
+            purpose="instagram_account",
+            row_id=account.id + 1,
+        )
 
 
 def test_state_mismatch_and_replay_are_refused(owner, ig_stack, session):
@@ -136,9 +140,7 @@ def test_connecting_twice_updates_and_another_workspace_is_refused(
     assert "already connected to another workspace" in bob.get("/accounts/").text
     session.expire_all()
     account = session.scalar(select(InstagramAccount))
-    assert account.workspace_id == session.scalar(
-        select(InstagramAccount.workspace_id)
-    )
+    assert account.workspace_id == session.scalar(select(InstagramAccount.workspace_id))
     assert session.scalar(select(func.count(InstagramAccount.id))) == 1
 
 
@@ -173,7 +175,9 @@ def test_refresh_job_refreshes_old_tokens_and_marks_dead_ones(owner, ig_stack, s
     assert counts["refreshed"] == 1
     assert account.token_ciphertext != old_cipher
     # A dead token (code 190) is never retried: the account needs reconnecting.
-    ig_stack.admin("POST", "faults", {"kind": "token_expired", "endpoint": "*refresh_access_token*"})
+    ig_stack.admin(
+        "POST", "faults", {"kind": "token_expired", "endpoint": "*refresh_access_token*"}
+    )
     account.token_issued_at = later - timedelta(days=51)
     account.token_expires_at = later + timedelta(days=5)
     session.commit()
@@ -190,8 +194,9 @@ def test_refresh_failure_is_recorded_and_retried_later(owner, ig_stack, session,
     settings = app.config["SETTINGS"]
     account = session.scalar(select(InstagramAccount))
     ig_stack.admin("POST", "clock", {"advance_seconds": 52 * 86400})
-    ig_stack.admin("POST", "faults", {"kind": "http_500", "endpoint": "*refresh_access_token*",
-                                      "count": 1})
+    ig_stack.admin(
+        "POST", "faults", {"kind": "http_500", "endpoint": "*refresh_access_token*", "count": 1}
+    )
     now = utcnow() + timedelta(days=52)
     assert refresh_due_tokens(session, settings, make_client(settings), now=now)["failed"] == 1
     session.commit()
@@ -200,8 +205,9 @@ def test_refresh_failure_is_recorded_and_retried_later(owner, ig_stack, session,
     # Within the back-off nothing is tried; after it the refresh succeeds.
     assert refresh_due_tokens(session, settings, make_client(settings), now=now)["failed"] == 0
     retry_at = account.next_refresh_attempt_at + timedelta(seconds=1)
-    assert refresh_due_tokens(session, settings, make_client(settings), now=retry_at)[
-        "refreshed"] == 1
+    assert (
+        refresh_due_tokens(session, settings, make_client(settings), now=retry_at)["refreshed"] == 1
+    )
 
 
 def test_tokens_rotate_reencrypts_under_the_newest_key(owner, ig_stack, session, app):
@@ -251,8 +257,9 @@ def test_sync_now_is_done_by_the_worker_job(owner, ig_stack, session, app):
 def test_connect_error_is_shown_localized_and_stores_nothing(owner, ig_stack, session):
     ig_stack.admin("POST", "faults", {"kind": "http_500", "endpoint": "*access_token*"})
     location = _consent(_start(owner)).removesuffix("#_")
-    resp = owner.get(_callback_path(location), follow_redirects=True,
-                     headers={"Accept-Language": "ru"})
+    resp = owner.get(
+        _callback_path(location), follow_redirects=True, headers={"Accept-Language": "ru"}
+    )
     assert "Instagram" in resp.text and 'class="alert alert-danger' in resp.text
     assert session.scalar(select(func.count(InstagramAccount.id))) == 0
 

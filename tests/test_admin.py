@@ -17,7 +17,9 @@ def test_admin_creates_disables_and_resets_users(client, make_user, session, app
     make_user("root", is_admin=True)
     login(client, "root")
     resp = post_form(
-        client, "/admin/users", "/admin/users",
+        client,
+        "/admin/users",
+        "/admin/users",
         {"username": "Dana", "display_name": "Дана", "password": "dana secret 1"},
     )
     assert resp.status_code == 302
@@ -29,13 +31,17 @@ def test_admin_creates_disables_and_resets_users(client, make_user, session, app
     other = app.test_client()
     assert login(other, "dana", "dana secret 1").status_code == 302
     token = csrf_from(client.get("/admin/users").text)
-    assert client.post(f"/admin/users/{dana.id}/active", data={"csrf_token": token}).status_code == 302
+    assert (
+        client.post(f"/admin/users/{dana.id}/active", data={"csrf_token": token}).status_code == 302
+    )
     assert other.get("/").status_code == 302  # signed out at once
     assert login(app.test_client(), "dana", "dana secret 1").status_code == 401
 
     client.post(f"/admin/users/{dana.id}/active", data={"csrf_token": token})
     resp = post_form(
-        client, f"/admin/users/{dana.id}/password", f"/admin/users/{dana.id}/password",
+        client,
+        f"/admin/users/{dana.id}/password",
+        f"/admin/users/{dana.id}/password",
         {"password": "reset secret 22"},
     )
     assert resp.status_code == 302
@@ -47,11 +53,16 @@ def test_admin_creates_disables_and_resets_users(client, make_user, session, app
 def test_duplicate_and_invalid_usernames_are_refused(client, make_user):
     make_user("root", is_admin=True)
     login(client, "root")
-    resp = post_form(client, "/admin/users", "/admin/users",
-                     {"username": "root", "password": "long enough 1"})
+    resp = post_form(
+        client, "/admin/users", "/admin/users", {"username": "root", "password": "long enough 1"}
+    )
     assert "This username is already taken." in resp.text
-    resp = post_form(client, "/admin/users", "/admin/users",
-                     {"username": "no spaces please", "password": "long enough 1"})
+    resp = post_form(
+        client,
+        "/admin/users",
+        "/admin/users",
+        {"username": "no spaces please", "password": "long enough 1"},
+    )
     assert "Usernames are 3 to 64 characters" in resp.text
 
 
@@ -59,8 +70,9 @@ def test_last_admin_cannot_be_disabled(client, make_user, session):
     root = make_user("root", is_admin=True)
     login(client, "root")
     token = csrf_from(client.get("/admin/users").text)
-    resp = client.post(f"/admin/users/{root.id}/active", data={"csrf_token": token},
-                       follow_redirects=True)
+    resp = client.post(
+        f"/admin/users/{root.id}/active", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "You cannot disable or demote the last admin." in resp.text
     session.expire_all()
     assert session.get(User, root.id).active
@@ -70,7 +82,9 @@ def test_non_admins_get_403_on_admin_pages(logged_in):
     client, user = logged_in
     assert client.get("/admin/users").status_code == 403
     token = csrf_from(client.get("/").text)
-    assert client.post(f"/admin/users/{user.id}/active", data={"csrf_token": token}).status_code == 403
+    assert (
+        client.post(f"/admin/users/{user.id}/active", data={"csrf_token": token}).status_code == 403
+    )
 
 
 def test_cli_user_create_with_password_stdin(app, session):
@@ -87,12 +101,30 @@ def test_cli_user_create_with_password_stdin(app, session):
 
 
 def test_flask_cli_entry_point_works_as_operators_run_it(database_url, session):
-    env = {**os.environ, "KEZEK_ENV": "development", "DATABASE_URL": database_url,
-           "SECRET_KEY": app_config(database_url)["SECRET_KEY"]}
+    env = {
+        **os.environ,
+        "KEZEK_ENV": "development",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": app_config(database_url)["SECRET_KEY"],
+    }
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "user", "create", "cliuser",
-         "--password-stdin"],
-        input=PASSWORD + "\n", cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "app",
+            "user",
+            "create",
+            "cliuser",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert session.scalar(select(User.username).where(User.username == "cliuser"))

@@ -124,9 +124,14 @@ def test_change_password_ends_other_sessions(app, client, make_user, session):
     login(other, "alice")
     login(client, "alice")
     resp = post_form(
-        client, "/account/password", "/account/password",
-        {"current_password": PASSWORD, "new_password": "a new long secret", "confirm":
-         "a new long secret"},
+        client,
+        "/account/password",
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "a new long secret",
+            "confirm": "a new long secret",
+        },
     )
     assert resp.status_code == 302
     assert client.get("/").status_code == 200  # this session stays
@@ -140,13 +145,20 @@ def test_change_password_ends_other_sessions(app, client, make_user, session):
 def test_change_password_checks_current_and_length(logged_in):
     client, _ = logged_in
     resp = post_form(
-        client, "/account/password", "/account/password",
-        {"current_password": "wrong one!!", "new_password": "another secret", "confirm":
-         "another secret"},
+        client,
+        "/account/password",
+        "/account/password",
+        {
+            "current_password": "wrong one!!",
+            "new_password": "another secret",
+            "confirm": "another secret",
+        },
     )
     assert resp.status_code == 200 and "The current password is wrong." in resp.text
     resp = post_form(
-        client, "/account/password", "/account/password",
+        client,
+        "/account/password",
+        "/account/password",
         {"current_password": PASSWORD, "new_password": "short", "confirm": "short"},
     )
     assert resp.status_code == 200 and "From 10 to 72 characters." in resp.text

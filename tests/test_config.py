@@ -70,7 +70,11 @@ def _run(module_args: list[str], extra_env: dict) -> subprocess.CompletedProcess
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KEZEK", "SECRET"))}
     env.update(extra_env)
     return subprocess.run(
-        [sys.executable, *module_args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, *module_args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
 

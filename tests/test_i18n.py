@@ -54,9 +54,17 @@ def test_template_is_up_to_date_with_the_code(tmp_path: Path):
     found = {
         (msg if isinstance(msg, str) else msg[0])
         for _, _, msg, _, _ in extract_from_dir(
-            ROOT / "app", method_map, options_map,
-            keywords={"_": None, "_l": None, "gettext": None, "lazy_gettext": None,
-                      "ngettext": (1, 2), "lazy_ngettext": (1, 2)},
+            ROOT / "app",
+            method_map,
+            options_map,
+            keywords={
+                "_": None,
+                "_l": None,
+                "gettext": None,
+                "lazy_gettext": None,
+                "ngettext": (1, 2),
+                "lazy_ngettext": (1, 2),
+            },
         )
     }
     assert found - _template_ids() == set(), "run `make messages` and translate"
@@ -80,7 +88,8 @@ def test_kazakh_and_russian_plural_forms(app):
         with force_locale("kk"):
             one = ngettext(
                 "Too many failed sign-in attempts. Try again in %(num)d minute.",
-                "Too many failed sign-in attempts. Try again in %(num)d minutes.", 1,
+                "Too many failed sign-in attempts. Try again in %(num)d minutes.",
+                1,
             )
         assert "1 минуттан" in one
 

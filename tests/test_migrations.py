@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 import secrets
 
 import pymysql
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.extensions import make_engine
-from app.migrate import upgrade
-
-from app.migrate import at_head
+from app.migrate import at_head, upgrade
 from app.models import Base, Workspace
 from tests.conftest import _mariadb_server_url
 

@@ -29,10 +29,15 @@ def test_worker_heartbeats_and_stops_on_sigterm(database_url, session):
     env = {**os.environ, **app_config(database_url), "HEARTBEAT_SECONDS": "1"}
     env["KEZEK_ENV"] = "development"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scheduler"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "scheduler"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
+
         def beats():
             session.expire_all()
             row = session.scalar(select(WorkerHeartbeat))

@@ -52,8 +52,15 @@ def recent_media(session: Session, account: InstagramAccount, limit: int = 50):
 
 
 def connect_account(
-    session: Session, settings, client: InstagramClient, *, workspace_id: int, user, code: str,
-    redirect_uri: str, ip: str = "",
+    session: Session,
+    settings,
+    client: InstagramClient,
+    *,
+    workspace_id: int,
+    user,
+    code: str,
+    redirect_uri: str,
+    ip: str = "",
 ) -> InstagramAccount:
     """Finish OAuth: exchange the code, get a long-lived token, read /me, store the account."""
     short = client.exchange_code(code, redirect_uri=redirect_uri)
@@ -79,7 +86,11 @@ def connect_account(
     session.flush()
     store_token(settings, account, long.access_token, long.expires_in)
     audit.record(
-        session, "account_connect", user=user, workspace_id=workspace_id, ip=ip,
+        session,
+        "account_connect",
+        user=user,
+        workspace_id=workspace_id,
+        ip=ip,
         detail={"username": account.username, "ig_user_id": account.ig_user_id},
     )
     subscribe(session, client, account, long.access_token)
@@ -146,7 +157,8 @@ def sync_media(
         row = existing.get(str(item["id"]))
         if row is None:
             row = InstagramMedia(
-                workspace_id=account.workspace_id, account_id=account.id,
+                workspace_id=account.workspace_id,
+                account_id=account.id,
                 ig_media_id=str(item["id"]),
             )
             session.add(row)
@@ -178,7 +190,11 @@ def request_sync(session: Session, account: InstagramAccount) -> None:
 def disconnect_account(session: Session, account: InstagramAccount, *, user=None, ip="") -> None:
     """Delete the account, its token and every piece of its cached data."""
     audit.record(
-        session, "account_disconnect", user=user, workspace_id=account.workspace_id, ip=ip,
+        session,
+        "account_disconnect",
+        user=user,
+        workspace_id=account.workspace_id,
+        ip=ip,
         detail={"username": account.username, "ig_user_id": account.ig_user_id},
     )
     session.execute(delete(InstagramMedia).where(InstagramMedia.account_id == account.id))
@@ -194,7 +210,10 @@ def mark_token_dead(session: Session, account: InstagramAccount, reason: str) ->
     account.next_refresh_attempt_at = None
     if not already:
         notify(
-            session, account.workspace_id, "token_dead", {"username": account.username},
+            session,
+            account.workspace_id,
+            "token_dead",
+            {"username": account.username},
             link="/accounts/",
         )
 
@@ -238,8 +257,9 @@ def refresh_account_token(session, settings, client, account, now) -> str:
     expired = account.token_expires_at is not None and account.token_expires_at <= now
     try:
         if expired:
-            raise InstagramError("token expired", kind=ErrorKind.TOKEN_DEAD,
-                                 message_key="token_expired")
+            raise InstagramError(
+                "token expired", kind=ErrorKind.TOKEN_DEAD, message_key="token_expired"
+            )
         result = client.refresh_token(token)
     except InstagramError as e:
         if e.kind is ErrorKind.TOKEN_DEAD:
@@ -247,11 +267,16 @@ def refresh_account_token(session, settings, client, account, now) -> str:
             return "dead"
         account.refresh_failures += 1
         account.last_error = e.message_key
-        backoff = min(2 ** account.refresh_failures * 300, 6 * 3600)
+        backoff = min(2**account.refresh_failures * 300, 6 * 3600)
         account.next_refresh_attempt_at = now + timedelta(seconds=backoff)
         if account.refresh_failures == 3:
-            notify(session, account.workspace_id, "token_refresh_failed",
-                   {"username": account.username}, link="/accounts/")
+            notify(
+                session,
+                account.workspace_id,
+                "token_refresh_failed",
+                {"username": account.username},
+                link="/accounts/",
+            )
         log.warning("token refresh failed", extra={"account": account.id, "err": repr(e)})
         return "failed"
     store_token(settings, account, result.access_token, result.expires_in)
@@ -265,8 +290,10 @@ def sync_requested(session: Session, settings, client: InstagramClient, limit: i
     """Sync accounts whose sync was requested (after connecting, or by a user)."""
     stmt = (
         select(InstagramAccount)
-        .where(InstagramAccount.sync_requested_at <= utcnow(),
-               InstagramAccount.status == AccountStatus.ACTIVE.value)
+        .where(
+            InstagramAccount.sync_requested_at <= utcnow(),
+            InstagramAccount.status == AccountStatus.ACTIVE.value,
+        )
         .order_by(InstagramAccount.sync_requested_at)
         .limit(limit)
     )

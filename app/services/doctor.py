@@ -86,8 +86,9 @@ def account_checks(session: Session, settings, client, account: InstagramAccount
     missing = [p for p in DEFAULT_SCOPES if p not in granted]
     checks = [
         Check("permissions", not missing, {"missing": ", ".join(missing)}),
-        Check("last_webhook", account.last_webhook_at is not None,
-              {"when": account.last_webhook_at}),
+        Check(
+            "last_webhook", account.last_webhook_at is not None, {"when": account.last_webhook_at}
+        ),
     ]
     try:
         token = read_token(settings, account)
@@ -106,9 +107,14 @@ def account_checks(session: Session, settings, client, account: InstagramAccount
         sub_ok = {"comments", "messages"} <= fields
     except InstagramError:
         sub_ok, fields = False, set()
-    checks.insert(1, Check("webhook_subscription", sub_ok,
-                           {"fields": ", ".join(sorted(fields)) or "—",
-                            "wanted": ", ".join(WEBHOOK_FIELDS)}))
+    checks.insert(
+        1,
+        Check(
+            "webhook_subscription",
+            sub_ok,
+            {"fields": ", ".join(sorted(fields)) or "—", "wanted": ", ".join(WEBHOOK_FIELDS)},
+        ),
+    )
     return checks
 
 

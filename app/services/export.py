@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Base, ExportJob, Membership, Role, User, utcnow
 from app.models.privacy import ExportState
-from app.services.media_store import path_for
+from app.services.media_store import KEY_RE, local_copy, storage
 
 log = logging.getLogger("kezek.privacy")
 
@@ -169,13 +169,11 @@ def plan(session: Session, user: User) -> list[tuple[str, Table, object]]:
 def _media_files(session: Session, settings, workspace_ids: list[int]):
     from app.models import MediaItem
 
+    store = storage(settings)  # the local folder or the S3 bucket
     for item in session.scalars(select(MediaItem).where(MediaItem.workspace_id.in_(workspace_ids))):
-        try:
-            path = path_for(settings, item.storage_key)
-        except ValueError:
-            continue
-        if path.is_file():
-            yield f"workspaces/{item.workspace_id}/media/{item.id}{path.suffix}", path
+        key = item.storage_key
+        if KEY_RE.fullmatch(key or "") and store.exists(key):
+            yield f"workspaces/{item.workspace_id}/media/{item.id}{Path(key).suffix}", key
 
 
 def build_export(session: Session, settings, job: ExportJob, on_progress=None) -> Path:
@@ -211,8 +209,9 @@ def build_export(session: Session, settings, job: ExportJob, on_progress=None) -
                 step += 1
                 if on_progress and step % 5 == 0:
                     on_progress(int(step * 100 / total))
-            for name, src in media:
-                zf.write(src, name)
+            for name, key in media:
+                with local_copy(settings, key) as src:
+                    zf.write(src, name)
                 step += 1
                 if on_progress:
                     on_progress(int(step * 100 / total))

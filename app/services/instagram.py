@@ -16,8 +16,15 @@ log = logging.getLogger(__name__)
 TOKEN_PURPOSE = "instagram_account"
 # Fields available with Instagram Login (reference §8.2) that Kezek handles.
 WEBHOOK_FIELDS = (
-    "comments", "live_comments", "mentions", "messages", "message_echoes", "message_reactions",
-    "messaging_postbacks", "messaging_referral", "messaging_seen",
+    "comments",
+    "live_comments",
+    "mentions",
+    "messages",
+    "message_echoes",
+    "message_reactions",
+    "messaging_postbacks",
+    "messaging_referral",
+    "messaging_seen",
 )
 
 

@@ -126,13 +126,22 @@ def to_srgb_rgb(img: Image.Image) -> tuple[Image.Image, list[str]]:
 def save_jpeg(img: Image.Image, dest: Path) -> int:
     """Write an sRGB JPEG under 8 MiB (lowering quality if needed); return its size."""
     for quality in QUALITIES:
-        with open(dest, "wb") as out:
-            img.save(out, "JPEG", quality=quality, optimize=True, icc_profile=SRGB_BYTES)
-            out.flush()
-            os.fsync(out.fileno())
-        size = dest.stat().st_size
-        if size <= MAX_JPEG_BYTES:
-            return size
+        # Encoded in memory, then written by Python: Pillow's own writes to a file ignore a
+        # full disk (ENOSPC) and would leave a truncated JPEG that looks stored.
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=quality, optimize=True, icc_profile=SRGB_BYTES)
+        if buf.tell() > MAX_JPEG_BYTES:
+            continue
+        try:
+            with open(dest, "wb") as out:
+                out.write(buf.getbuffer())
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            discard(dest)
+            log.error("writing a converted image failed", extra={"errno": exc.errno})
+            raise MediaError("write_failed") from exc
+        return dest.stat().st_size
     discard(dest)
     raise MediaError("too_large_after_conversion")
 

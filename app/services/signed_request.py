@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import time
 
 
@@ -65,7 +66,11 @@ def parse_signed_request(
         raise SignedRequestError("bad_algorithm")
     now = time.time() if now is None else now
     issued_at = payload.get("issued_at")
-    if not isinstance(issued_at, int | float) or isinstance(issued_at, bool):
+    if (
+        not isinstance(issued_at, int | float)
+        or isinstance(issued_at, bool)
+        or not math.isfinite(issued_at)  # NaN would pass both freshness comparisons
+    ):
         raise SignedRequestError("bad_payload")
     if issued_at < now - max_age or issued_at > now + 300:
         raise SignedRequestError("stale")

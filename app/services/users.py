@@ -149,7 +149,11 @@ def authenticate(
         bcrypt.checkpw(b"x", _dummy_hash(BCRYPT_ROUNDS))
     session.add(LoginAttempt(username=name, ip=ip[:45], success=ok))
     audit.record(
-        session, "login", user=user if ok else None, username=name, ip=ip,
+        session,
+        "login",
+        user=user if ok else None,
+        username=name,
+        ip=ip,
         result="success" if ok else "failure",
     )
     return (user if ok else None), throttle

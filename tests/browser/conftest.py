@@ -6,7 +6,7 @@ import os
 import shutil
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 ARGS = [
@@ -19,6 +19,10 @@ ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+# A loaded 2-core CI machine can take more than Playwright's default 5 s to render a page.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")

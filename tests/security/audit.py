@@ -33,8 +33,19 @@ def accepted(section: str) -> list[tuple[str, str]]:
 
 
 def run_bandit() -> int:
-    cmd = [sys.executable, "-m", "bandit", "-q", "-c", "tests/security/bandit.yaml",
-           "-r", "app", "scheduler", "-f", "json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "bandit",
+        "-q",
+        "-c",
+        "tests/security/bandit.yaml",
+        "-r",
+        "app",
+        "scheduler",
+        "-f",
+        "json",
+    ]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)  # nosec B603
     try:
         results = json.loads(out.stdout)["results"]
@@ -43,13 +54,16 @@ def run_bandit() -> int:
         return 2
     ok = set(accepted("bandit"))
     failing = [
-        r for r in results
+        r
+        for r in results
         if r["issue_severity"] in GATED and (r["test_id"], r["filename"]) not in ok
     ]
     for r in results:
         mark = "FAIL" if r in failing else "ok  "
-        print(f"{mark} {r['test_id']} {r['issue_severity']:<6} {r['filename']}:{r['line_number']}"
-              f" {r['issue_text']}")
+        print(
+            f"{mark} {r['test_id']} {r['issue_severity']:<6} {r['filename']}:{r['line_number']}"
+            f" {r['issue_text']}"
+        )
     seen = {(r["test_id"], r["filename"]) for r in results}
     for stale in sorted(ok - seen):
         print(f"note: accepted bandit finding no longer reported: {stale}")
@@ -62,8 +76,18 @@ def run_bandit() -> int:
 
 def run_pip_audit() -> int:
     ids = [vid for vid, _pkg in accepted("pip-audit")]
-    cmd = [sys.executable, "-m", "pip_audit", "--strict", "--progress-spinner", "off",
-           "--requirement", "requirements.txt", "--no-deps", "--disable-pip"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip_audit",
+        "--strict",
+        "--progress-spinner",
+        "off",
+        "--requirement",
+        "requirements.txt",
+        "--no-deps",
+        "--disable-pip",
+    ]
     for vid in ids:
         cmd += ["--ignore-vuln", vid]
     return subprocess.run(cmd, cwd=ROOT).returncode  # nosec B603

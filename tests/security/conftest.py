@@ -18,7 +18,7 @@ from tests.security.seed import PARAM_FACTORIES, Seed
 A_MARKER = "Qwalice"
 B_MARKER = "Zyxbob"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def methods_of(rule: Rule) -> list[str]:
@@ -31,7 +31,7 @@ def is_api(rule: Rule) -> bool:
 
 def url_for_rule(rule: Rule, seed: Seed) -> str:
     """The rule's path with each parameter filled from `seed` (KeyError: no factory)."""
-    return _ARG.sub(lambda m: str(PARAM_FACTORIES[m.group(1)].make(seed)), rule.rule)
+    return ARG.sub(lambda m: str(PARAM_FACTORIES[m.group(1)].make(seed)), rule.rule)
 
 
 def has_tenant_param(rule: Rule) -> bool:

@@ -256,8 +256,12 @@ class Seed:
         from app.services import invitations
 
         inv, _token = invitations.create(
-            self.session, self.ws.id, "editor", f"{self.marker.lower()}@example.com",
-            self.user, "127.0.0.1",
+            self.session,
+            self.ws.id,
+            "editor",
+            f"{self.marker.lower()}@example.com",
+            self.user,
+            "127.0.0.1",
         )
         return inv
 
@@ -298,8 +302,22 @@ class Seed:
     def everything(self) -> None:
         """Create one of each kind now (so list pages have something to leak)."""
         for name in (
-            "account", "message", "action", "media", "post", "snippet", "rule", "flow", "tag",
-            "field", "knowledge", "notification", "invitation", "api_token", "identity", "export",
+            "account",
+            "message",
+            "action",
+            "media",
+            "post",
+            "snippet",
+            "rule",
+            "flow",
+            "tag",
+            "field",
+            "knowledge",
+            "notification",
+            "invitation",
+            "api_token",
+            "identity",
+            "export",
         ):
             getattr(self, name)
         self.session.commit()

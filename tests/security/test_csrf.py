@@ -40,8 +40,7 @@ def test_every_csrf_exemption_is_listed(app):
     unlisted = {
         f"{r.endpoint} ({_view_path(app, r.endpoint)})"
         for r in app.url_map.iter_rules()
-        if _view_path(app, r.endpoint) in exempt_views
-        and _view_path(app, r.endpoint) not in listed
+        if _view_path(app, r.endpoint) in exempt_views and _view_path(app, r.endpoint) not in listed
     }
     assert not unlisted, f"list these CSRF exemptions with a reason in EXEMPT: {unlisted}"
     names = {getattr(bp, "name", bp) for bp in csrf._exempt_blueprints}
@@ -91,7 +90,10 @@ def test_the_token_is_accepted_when_present(world):
 
 
 def test_webhook_post_is_outside_flask_and_signature_checked(client):
-    resp = client.post("/webhooks/instagram", data=b'{"object":"instagram","entry":[]}',
-                       headers={"Content-Type": "application/json"})
+    resp = client.post(
+        "/webhooks/instagram",
+        data=b'{"object":"instagram","entry":[]}',
+        headers={"Content-Type": "application/json"},
+    )
     assert resp.status_code in (401, 403), resp.status_code
     assert set(WSGI_ONLY) == {"/webhooks/instagram"}

@@ -12,9 +12,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def header_problems(resp) -> list[str]:
     problems = []
     csp = resp.headers.get("Content-Security-Policy", "")
-    directives = {
-        part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()
-    }
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
     script_src = directives.get("script-src", directives.get("default-src"))
     if script_src is None:
         problems.append("no script-src")
@@ -25,8 +23,12 @@ def header_problems(resp) -> list[str]:
     if resp.headers.get("X-Content-Type-Options") != "nosniff":
         problems.append("no nosniff")
     referrer = resp.headers.get("Referrer-Policy", "")
-    if referrer not in ("strict-origin-when-cross-origin", "same-origin", "no-referrer",
-                        "strict-origin"):
+    if referrer not in (
+        "strict-origin-when-cross-origin",
+        "same-origin",
+        "no-referrer",
+        "strict-origin",
+    ):
         problems.append(f"Referrer-Policy {referrer!r}")
     return problems
 
@@ -40,7 +42,9 @@ def test_every_get_route_sends_the_security_headers(world):
         for who, client in (("owner", world.alice), ("stranger", world.anon)):
             resp = client.get(url)
             checked += 1
-            problems += [f"{who} GET {url} ({resp.status_code}): {p}" for p in header_problems(resp)]
+            problems += [
+                f"{who} GET {url} ({resp.status_code}): {p}" for p in header_problems(resp)
+            ]
     # Error pages and the API too.
     for url in ("/no-such-page", "/api/v1/no-such", "/api/v1/users/me"):
         resp = world.anon.get(url)

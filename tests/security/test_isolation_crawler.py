@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import csrf_from
 from tests.security.conftest import (
-    _ARG,
+    ARG,
     WRITE_METHODS,
     has_tenant_param,
     is_api,
@@ -127,8 +127,13 @@ def test_owner_of_a_never_reaches_workspace_b(world):
             continue
         for method in methods_of(rule):
             url, resp = _call(
-                world, world.alice if not is_api(rule) else world.anon, rule, method, world.b,
-                csrf=world.alice_csrf, token=world.alice_token,
+                world,
+                world.alice if not is_api(rule) else world.anon,
+                rule,
+                method,
+                world.b,
+                csrf=world.alice_csrf,
+                token=world.alice_token,
             )
             body = resp.get_data(as_text=True)
             checked += 1
@@ -139,8 +144,10 @@ def test_owner_of_a_never_reaches_workspace_b(world):
             elif is_api(rule) and resp.status_code == 422:
                 # The body is checked before the id: fine when a row that exists nowhere
                 # gets the very same answer (nothing about B's row is told).
-                ghost = _ARG.sub("999999999", rule.rule)
-                other = world.anon.open(ghost, method=method, headers=_api_headers(world.alice_token))
+                ghost = ARG.sub("999999999", rule.rule)
+                other = world.anon.open(
+                    ghost, method=method, headers=_api_headers(world.alice_token)
+                )
                 if (other.status_code, other.get_json()) != (422, resp.get_json()):
                     problems.append(f"{method} {url}: 422 differs from a missing row's answer")
             elif has_tenant_param(rule) and resp.status_code not in (403, 404):
@@ -166,8 +173,9 @@ def test_list_pages_show_only_the_own_workspace(world):
     assert not problems, "\n".join(problems)
     # The sweep can tell: A's own rows do show up where they are listed.
     assert leaks(world.alice.get("/publishing/").get_data(as_text=True), "Qwalice")
-    assert leaks(world.alice.get("/api/v1/media", headers=_api_headers(world.alice_token)).text,
-                 "Qwalice")
+    assert leaks(
+        world.alice.get("/api/v1/media", headers=_api_headers(world.alice_token)).text, "Qwalice"
+    )
 
 
 def test_nobody_signed_in_is_sent_to_login_or_401(world):
@@ -201,8 +209,14 @@ def test_a_viewer_cannot_write(world):
             continue
         for method in (m for m in methods_of(rule) if m in WRITE_METHODS):
             url, resp = _call(
-                world, world.victor if not is_api(rule) else world.anon, rule, method, world.a,
-                csrf=world.victor_csrf, token=world.victor_token, workspace_id=ws_a,
+                world,
+                world.victor if not is_api(rule) else world.anon,
+                rule,
+                method,
+                world.a,
+                csrf=world.victor_csrf,
+                token=world.victor_token,
+                workspace_id=ws_a,
             )
             checked += 1
             if resp.status_code != 403:

@@ -34,8 +34,15 @@ def test_no_secret_in_logs_pages_or_api_answers(
         return resp
 
     user = make_user("alice")
-    go("POST", "/login", data={"csrf_token": csrf_from(client.get("/login").text),
-                               "username": "alice", "password": "wrong password!!"})
+    go(
+        "POST",
+        "/login",
+        data={
+            "csrf_token": csrf_from(client.get("/login").text),
+            "username": "alice",
+            "password": "wrong password!!",
+        },
+    )
     signed_in = login(client, "alice")
     cookie = client.get_cookie("kezek_session").value
     # The search can find it: the cookie is where it belongs, in Set-Cookie (left out below).
@@ -49,20 +56,26 @@ def test_no_secret_in_logs_pages_or_api_answers(
 
     # Publishing through the worker, against the sandbox.
     env = PublishEnv(app, ig_stack, session, engine, session.merge(user))
-    [post] = env.create([account], "image", [env.media()], caption="hi",
-                        scheduled_at=later(1))
+    [post] = env.create([account], "image", [env.media()], caption="hi", scheduled_at=later(1))
     env.run(now=later(120), rounds=4)
     assert env.fresh(post).status in ("published", "done"), env.fresh(post).error_key
     go("GET", f"/publishing/posts/{post.id}")
 
     # An inbox action (a reply Instagram refuses: the comment is unknown to it).
-    thread = InboxThread(workspace_id=account.workspace_id, account_id=account.id,
-                         kind="comment", thread_key="sec1")
+    thread = InboxThread(
+        workspace_id=account.workspace_id, account_id=account.id, kind="comment", thread_key="sec1"
+    )
     session.add(thread)
     session.flush()
-    comment = InboxComment(workspace_id=account.workspace_id, thread_id=thread.id,
-                           account_id=account.id, ig_comment_id="179000000000001",
-                           text="hi", from_id="6100000000000001", username="c")
+    comment = InboxComment(
+        workspace_id=account.workspace_id,
+        thread_id=thread.id,
+        account_id=account.id,
+        ig_comment_id="179000000000001",
+        text="hi",
+        from_id="6100000000000001",
+        username="c",
+    )
     session.add(comment)
     session.commit()
     token = csrf_from(go("GET", "/inbox/").text)
@@ -72,12 +85,16 @@ def test_no_secret_in_logs_pages_or_api_answers(
     _row, api_token = create_token(session, session.merge(user), "sec")
     session.commit()
     bearer = {"Authorization": f"Bearer {api_token}"}
-    for method, url in (("GET", "/api/v1/users/me"), ("GET", "/api/v1/accounts"),
-                        ("GET", f"/api/v1/accounts/{account.id}"),
-                        ("POST", f"/api/v1/accounts/{account.id}/sync"),
-                        ("POST", f"/api/v1/comments/{comment.id}/replies"),
-                        ("GET", f"/api/v1/posts/{post.id}"), ("GET", "/api/v1/nothing"),
-                        ("POST", "/api/v1/privacy/exports")):
+    for method, url in (
+        ("GET", "/api/v1/users/me"),
+        ("GET", "/api/v1/accounts"),
+        ("GET", f"/api/v1/accounts/{account.id}"),
+        ("POST", f"/api/v1/accounts/{account.id}/sync"),
+        ("POST", f"/api/v1/comments/{comment.id}/replies"),
+        ("GET", f"/api/v1/posts/{post.id}"),
+        ("GET", "/api/v1/nothing"),
+        ("POST", "/api/v1/privacy/exports"),
+    ):
         go(method, url, headers=bearer, json={"text": "Hello"} if "replies" in url else None)
     go("GET", "/api/v1/users/me", headers={"Authorization": f"Bearer {api_token}x"})
     go("GET", "/no-such-page")
@@ -117,6 +134,4 @@ def test_no_secret_in_logs_pages_or_api_answers(
 
 def _meta_side_only(text: str, value: str) -> bool:
     """Lines of the loopback server's access log (Meta's side) are the only ones with it."""
-    return all(
-        "/_sandbox/" in line for line in text.splitlines() if value in line
-    )
+    return all("/_sandbox/" in line for line in text.splitlines() if value in line)

@@ -31,22 +31,31 @@ OUTBOUND = re.compile(
     r"|urlopen\(|http\.client|smtplib\.SMTP(?:_SSL)?\(|\.session\.request\(|\bhttp\.(?:get|post)\("
     r"|authorize_access_token\(|create_connection\("
 )
-CLIENT_IMPORT = re.compile(r"^\s*(?:import|from)\s+(requests|httpx|urllib\.request|http\.client"
-                           r"|smtplib|aiohttp|urllib3|pycurl)\b", re.M)
+CLIENT_IMPORT = re.compile(
+    r"^\s*(?:import|from)\s+(requests|httpx|urllib\.request|http\.client"
+    r"|smtplib|aiohttp|urllib3|pycurl)\b",
+    re.M,
+)
 
 # (file, call text) -> where the host comes from. A new call site fails the test until listed.
 CALL_SITES = {
     ("app/instagram/transport.py", "requests.Session("): "the session every Graph call uses",
-    ("app/instagram/transport.py", ".session.request("):
-        "INSTAGRAM_GRAPH_URL / INSTAGRAM_API_URL (paths only come from our code)",
+    (
+        "app/instagram/transport.py",
+        ".session.request(",
+    ): "INSTAGRAM_GRAPH_URL / INSTAGRAM_API_URL (paths only come from our code)",
     ("app/services/delivery_channels.py", "smtplib.SMTP_SSL("): "SMTP_URL",
     ("app/services/delivery_channels.py", "smtplib.SMTP("): "SMTP_URL",
     ("app/services/delivery_channels.py", "requests.post("): "TELEGRAM_API_URL",
     ("app/services/assistant_client.py", "http.post("): "AI_API_BASE_URL",
-    ("app/services/media.py", "requests.get("):
-        "PUBLIC_BASE_URL (our own public media link, checked to be a global address first)",
-    ("app/web/identity/oauth.py", "authorize_access_token("):
-        "GOOGLE_TOKEN_URL / GOOGLE_JWKS_URL / YANDEX_OAUTH_URL",
+    (
+        "app/services/media.py",
+        "requests.get(",
+    ): "PUBLIC_BASE_URL (our own public media link, checked to be a global address first)",
+    (
+        "app/web/identity/oauth.py",
+        "authorize_access_token(",
+    ): "GOOGLE_TOKEN_URL / GOOGLE_JWKS_URL / YANDEX_OAUTH_URL",
     ("app/web/identity/oauth.py", "requests.get("): "YANDEX_LOGIN_URL",
     # The sandbox plays Instagram in development (never with a real app id, never in
     # production): it fetches the media URLs Kezek gives it and posts webhooks to Kezek.
@@ -144,8 +153,9 @@ def test_urls_in_user_input_are_never_fetched(app, client, make_user, session, c
     evil = f"{canary.url}/evil"
     owner = make_user("alice")
     ws = owner.memberships[0].workspace
-    account = InstagramAccount(workspace_id=ws.id, ig_user_id="17841400000000001",
-                               username="aruzhan.coffee")
+    account = InstagramAccount(
+        workspace_id=ws.id, ig_user_id="17841400000000001", username="aruzhan.coffee"
+    )
     session.add(account)
     session.commit()
 
@@ -178,8 +188,11 @@ def test_urls_in_user_input_are_never_fetched(app, client, make_user, session, c
                         "value": {
                             "id": "c-ssrf-1",
                             "text": f"{evil}/comment",
-                            "from": {"id": "6100000000000002", "username": "x",
-                                     "profile_pic": f"{evil}/pic"},
+                            "from": {
+                                "id": "6100000000000002",
+                                "username": "x",
+                                "profile_pic": f"{evil}/pic",
+                            },
                             "media": {"id": "m1", "media_product_type": "FEED"},
                         },
                     }
@@ -195,16 +208,31 @@ def test_urls_in_user_input_are_never_fetched(app, client, make_user, session, c
 
     # The dashboard and the API with URL-looking fields.
     login(client, "alice")
-    from tests.api.conftest import Api
     from app.services.api_tokens import create_token
+    from tests.api.conftest import Api
 
     _row, raw = create_token(session, session.merge(owner), "ssrf")
     session.commit()
     api = Api(client, raw)
-    api.post("/posts", json={"account_id": str(account.id), "type": "image",
-                             "caption": f"{evil}/caption", "media_ids": []})
-    api.post("/automations/flows", json={"name": "F", "steps": [
-        {"kind": "image", "image_url": f"{evil}/flow"}, {"kind": "text", "text": evil}]})
+    api.post(
+        "/posts",
+        json={
+            "account_id": str(account.id),
+            "type": "image",
+            "caption": f"{evil}/caption",
+            "media_ids": [],
+        },
+    )
+    api.post(
+        "/automations/flows",
+        json={
+            "name": "F",
+            "steps": [
+                {"kind": "image", "image_url": f"{evil}/flow"},
+                {"kind": "text", "text": evil},
+            ],
+        },
+    )
     api.put("/users/me", json={"display_name": f"{evil}/name"})
     api.post(f"/accounts/{account.id}/knowledge", json={"title": evil, "body": evil})
     api.post("/media", data={"file": (b"GIF89a", f"{evil}/x.gif")})

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import boto3
+from boto3.exceptions import Boto3Error
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -30,6 +32,17 @@ for _name in ("boto3", "botocore", "s3transfer"):
 
 MISSING = {"404", "NoSuchKey", "NotFound"}
 TRANSFER = TransferConfig(max_concurrency=4)
+# One boto3 session (it caches the parsed service models); clients get their own keys.
+_session: boto3.session.Session | None = None
+_session_lock = threading.Lock()
+
+
+def _client(**kwargs):
+    global _session
+    with _session_lock:  # creating clients from one session is not thread-safe
+        if _session is None:
+            _session = boto3.session.Session()
+        return _session.client("s3", **kwargs)
 
 
 def _missing(exc: ClientError) -> bool:
@@ -37,6 +50,8 @@ def _missing(exc: ClientError) -> bool:
 
 
 def _failed(operation: str, exc: Exception) -> StorageError:
+    if isinstance(exc, Boto3Error) and isinstance(exc.__context__, ClientError):
+        exc = exc.__context__  # S3UploadFailedError wraps S3's answer
     code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else None
     reason = code or type(exc).__name__
     log.warning("S3 request failed", extra={"operation": operation, "code": reason})
@@ -65,13 +80,10 @@ class S3Storage:
         self.public_url_mode = public_url_mode
         self.presign_seconds = presign_seconds
         self.endpoint_url = endpoint_url or None
-        session = boto3.session.Session(
+        self._client = _client(
             aws_access_key_id=access_key_id or None,
             aws_secret_access_key=secret_access_key or None,
             region_name=region or "us-east-1",
-        )
-        self._client = session.client(
-            "s3",
             endpoint_url=self.endpoint_url,
             config=Config(
                 signature_version="s3v4",
@@ -116,7 +128,7 @@ class S3Storage:
                 ExtraArgs={"ContentType": content_type_for(key)},
                 Config=TRANSFER,
             )
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, Boto3Error) as exc:
             raise _failed("upload", exc) from None
         if move:
             Path(path).unlink(missing_ok=True)
@@ -130,7 +142,7 @@ class S3Storage:
                 ExtraArgs={"ContentType": content_type_for(key)},
                 Config=TRANSFER,
             )
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, Boto3Error) as exc:
             raise _failed("upload", exc) from None
 
     def open(self, key: str, start: int = 0, length: int | None = None) -> BinaryIO:
@@ -205,7 +217,7 @@ class S3Storage:
             if _missing(exc):
                 raise FileNotFoundError(key) from None
             raise _failed("download", exc) from None
-        except BotoCoreError as exc:
+        except (BotoCoreError, Boto3Error) as exc:
             raise _failed("download", exc) from None
 
     def local_path(self, key: str) -> Path | None:

@@ -82,8 +82,14 @@ def oauth_callback():
     client = make_client(settings, on_usage=usage_recorder(db.session))
     try:
         account = connect_account(
-            db.session, settings, client, workspace_id=current_workspace_id(), user=current_user,
-            code=code, redirect_uri=redirect_uri(), ip=request.remote_addr or "",
+            db.session,
+            settings,
+            client,
+            workspace_id=current_workspace_id(),
+            user=current_user,
+            code=code,
+            redirect_uri=redirect_uri(),
+            ip=request.remote_addr or "",
         )
     except AccountError:
         db.session.rollback()
@@ -104,8 +110,11 @@ def oauth_callback():
 def detail(account_id: int):
     account = get_or_404(InstagramAccount, account_id)
     return render_template(
-        "accounts/detail.html", account=account, media=recent_media(db.session, account),
-        form=EmptyForm(), error_text=error_text,
+        "accounts/detail.html",
+        account=account,
+        media=recent_media(db.session, account),
+        form=EmptyForm(),
+        error_text=error_text,
     )
 
 
@@ -132,10 +141,11 @@ def disconnect(account_id: int):
             flash(_("Type the account's username to confirm."), "danger")
         else:
             username = account.username
-            disconnect_account(db.session, account, user=current_user,
-                               ip=request.remote_addr or "")
+            disconnect_account(db.session, account, user=current_user, ip=request.remote_addr or "")
             db.session.commit()
-            flash(_("@%(username)s was disconnected and its data deleted.", username=username),
-                  "success")
+            flash(
+                _("@%(username)s was disconnected and its data deleted.", username=username),
+                "success",
+            )
             return redirect(url_for("accounts.index"))
     return render_template("accounts/disconnect.html", account=account, form=form)

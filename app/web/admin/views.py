@@ -43,7 +43,10 @@ def users():
             field.errors.append(user_error(e.code))
         else:
             audit.record(
-                db.session, "user_create", user=current_user, ip=request.remote_addr or "",
+                db.session,
+                "user_create",
+                user=current_user,
+                ip=request.remote_addr or "",
                 detail={"username": user.username},
             )
             db.session.commit()
@@ -67,8 +70,11 @@ def toggle_active(user_id: int):
         if not user.active:
             db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
         audit.record(
-            db.session, "user_enable" if user.active else "user_disable", user=current_user,
-            ip=request.remote_addr or "", detail={"username": user.username},
+            db.session,
+            "user_enable" if user.active else "user_disable",
+            user=current_user,
+            ip=request.remote_addr or "",
+            detail={"username": user.username},
         )
         db.session.commit()
         flash(_("The user was updated."), "success")
@@ -88,7 +94,10 @@ def reset_password(user_id: int):
             form.password.errors.append(user_error(e.code))
         else:
             audit.record(
-                db.session, "password_reset", user=current_user, ip=request.remote_addr or "",
+                db.session,
+                "password_reset",
+                user=current_user,
+                ip=request.remote_addr or "",
                 detail={"username": user.username},
             )
             db.session.commit()

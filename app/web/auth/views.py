@@ -43,7 +43,10 @@ def login():
     if form.validate_on_submit():
         ip = request.remote_addr or ""
         user, throttle = authenticate(
-            db.session, form.username.data, form.password.data, ip,
+            db.session,
+            form.username.data,
+            form.password.data,
+            ip,
             current_app.config["SETTINGS"],
         )
         if throttle.blocked:
@@ -100,14 +103,18 @@ def change_password():
         else:
             try:
                 set_password(
-                    db.session, current_user, form.new_password.data,
+                    db.session,
+                    current_user,
+                    form.new_password.data,
                     keep_sid=current_user.get_id(),
                 )
             except UserError as e:
                 form.new_password.errors.append(user_error(e.code))
             else:
                 audit.record(
-                    db.session, "password_change", user=current_user,
+                    db.session,
+                    "password_change",
+                    user=current_user,
                     ip=request.remote_addr or "",
                 )
                 db.session.commit()

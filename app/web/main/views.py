@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import abort, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import login_required
@@ -50,7 +51,8 @@ def switch_workspace(workspace_id: int):
         abort(404)
     session["workspace_id"] = workspace_id
     target = request.form.get("next") or url_for("main.dashboard")
-    if not target.startswith("/") or target.startswith("//"):
+    # urlsplit drops tabs/newlines as browsers do: "/\t/evil" must not pass as a local path.
+    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
         target = url_for("main.dashboard")
     return redirect(target)
 

@@ -47,13 +47,18 @@ def workspace():
             abort(403)
         if form.validate_on_submit():
             try:
-                update_workspace(ws, name=form.name.data, timezone=(form.timezone.data or "").strip())
+                update_workspace(
+                    ws, name=form.name.data, timezone=(form.timezone.data or "").strip()
+                )
                 ws.require_approval = bool(form.require_approval.data)
             except UserError as e:
                 flash(user_error(e.code), "danger")
             else:
                 audit.record(
-                    db.session, "workspace_update", user=current_user, workspace_id=ws.id,
+                    db.session,
+                    "workspace_update",
+                    user=current_user,
+                    workspace_id=ws.id,
                     ip=request.remote_addr or "",
                 )
                 db.session.commit()
