@@ -465,7 +465,9 @@ def main() -> int:
             messages = conn.scalar(
                 select(func.count(InboxMessage.id)).where(InboxMessage.mid.like("mid.load.%"))
             )
-            comments = conn.scalar(select(func.count(InboxComment.id)))
+            comments = conn.scalar(
+                select(func.count(InboxComment.id)).where(InboxComment.text.like("load comment %"))
+            )
             batches = conn.execute(
                 select(WebhookEvent.status, func.count()).group_by(WebhookEvent.status)
             ).all()

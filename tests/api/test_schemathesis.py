@@ -34,6 +34,10 @@ SEMANTIC_VALIDATION = {
     "PUT /api/v1/automations/flows/{flow_id}",
     "PUT /api/v1/contacts/{contact_id}",
     "POST /api/v1/contact-fields",
+    # Posts: accounts and media of the workspace, media fitting the type, caption limits
+    # (hashtags, mentions), times not in the past, edits only before publishing starts.
+    "POST /api/v1/posts",
+    "PATCH /api/v1/posts/{post_id}",
 }
 
 

@@ -77,7 +77,7 @@ def test_reel_containers_made_ahead_and_published_when_finished(env):
     account = env.account()
     video = env.media("video", size=(1080, 1920))
     cover = env.media("image", size=(1080, 1920))
-    due = later(1800)
+    due = later(1800).replace(microsecond=0)
     (post,) = env.create(
         [account],
         "reel",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import current_app, g
 from pydantic import Field
@@ -28,6 +28,7 @@ from app.web.api.spec import endpoint
 from app.web.post_messages import post_error_text
 
 ID = r"^[0-9]{1,18}$"
+IdStr = Annotated[str, Field(pattern=ID)]
 CONFLICTS = {"not_editable", "not_failed", "not_pending", "not_deletable"}
 TypeName = Literal["image", "carousel", "reel", "story"]
 StatusName = Literal[
@@ -107,9 +108,9 @@ class PostPage(Schema):
 
 
 class PostIn(Schema):
-    account_ids: list[str] = Field(min_length=1, max_length=50, description="One post each.")
+    account_ids: list[IdStr] = Field(min_length=1, max_length=50, description="One post each.")
     type: TypeName
-    media_ids: list[str] = Field(min_length=1, max_length=10, description="In order.")
+    media_ids: list[IdStr] = Field(min_length=1, max_length=10, description="In order.")
     caption: str = Field("", max_length=2200)
     first_comment: str | None = Field(None, max_length=2200)
     scheduled_at: datetime | None = Field(None, description="ISO 8601 with offset; null: now.")
