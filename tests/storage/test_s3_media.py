@@ -12,6 +12,7 @@ import requests
 from app.models import MediaItem, utcnow
 from app.services.media import check_public_url, fix_media
 from app.services.media_lifecycle import enforce_lifecycle
+from scheduler import jobs as scheduler_jobs
 from scheduler import media_jobs
 from tests.conftest import csrf_from
 from tests.media.conftest import files_on_disk, image_bytes, upload, video_bytes
@@ -142,8 +143,9 @@ def test_fixing_an_image_reads_and_writes_the_bucket(app, editor, session, s3, s
 
 
 def test_a_video_is_transcoded_from_and_to_the_bucket(
-    app, editor, session, s3, s3_prefix, media_dir, tmp_path
+    app, editor, session, s3, s3_prefix, media_dir, tmp_path, monkeypatch
 ):
+    monkeypatch.delitem(scheduler_jobs._APP, "app", raising=False)  # an app other tests bound
     data = video_bytes(tmp_path, fps=15, seconds=0.5, size=(160, 120), audio=False)
     resp = upload(editor, data, name="slow.mp4")
     item = session.get(MediaItem, resp.json["id"])
