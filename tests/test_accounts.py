@@ -140,7 +140,10 @@ def test_connecting_twice_updates_and_another_workspace_is_refused(
     assert "already connected to another workspace" in bob.get("/accounts/").text
     session.expire_all()
     account = session.scalar(select(InstagramAccount))
-    assert account.workspace_id == session.scalar(select(InstagramAccount.workspace_id))
+    from app.models import Workspace
+
+    alice_ws = session.scalar(select(Workspace.id).where(Workspace.name == "alice"))
+    assert account.workspace_id == alice_ws  # still in the first workspace, not Bob's
     assert session.scalar(select(func.count(InstagramAccount.id))) == 1
 
 
