@@ -129,9 +129,12 @@ def tokens_cli():
 
 @tokens_cli.command("rotate")
 def tokens_rotate():
-    """Re-encrypt every stored Instagram token under the newest TOKEN_ENCRYPTION_KEYS key."""
+    """Re-encrypt every stored Instagram token and webhook secret under the newest key."""
     from app.services.instagram import rotate_tokens
+    from app.services.outgoing_webhooks.endpoints import rotate_keys
 
     changed = rotate_tokens(db.session, current_app.config["SETTINGS"])
+    secrets_changed = rotate_keys(db.session, current_app.config["SETTINGS"])
     db.session.commit()
     click.echo(f"Re-encrypted {changed} token(s).")
+    click.echo(f"Re-encrypted {secrets_changed} webhook secret(s).")

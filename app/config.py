@@ -157,11 +157,16 @@ class Settings:
     TELEGRAM_BOT_TOKEN: str = ""
     TELEGRAM_API_URL: str = "https://api.telegram.org"
     NOTIFY_TIMEOUT_SECONDS: int = 10
+    # Outgoing webhooks: per-request timeout; private/loopback targets (empty: allowed only
+    # outside production).
+    OUTGOING_WEBHOOKS_TIMEOUT_SECONDS: int = 5
+    OUTGOING_WEBHOOKS_ALLOW_PRIVATE: str | bool = ""
     PUBLISH_VIDEO_LEAD_SECONDS: int = 900
     PUBLISH_DEADLINE_SECONDS: int = 6 * 3600
     PUBLISH_POLL_SECONDS: int = 60
     PUBLISH_LEASE_SECONDS: int = 120
-    PUBLISH_THREADS: int = 8
+    PUBLISH_THREADS: int = 32
+    PUBLISH_PERMALINK_LOOKUP: bool = True
     ANALYTICS_SNAPSHOT_HOUR: int = 6
     # Sign-in with Telegram, Google and Yandex: each enabled when its credentials are set.
     TELEGRAM_LOGIN_BOT_TOKEN: str = ""
@@ -296,6 +301,12 @@ def _validate(s: Settings) -> None:
     if s.PROXY_HOPS < 0:
         # Behind Traefik in production: trust exactly one proxy hop.
         s.PROXY_HOPS = 1 if s.is_production else 0
+    raw_private = str(s.OUTGOING_WEBHOOKS_ALLOW_PRIVATE).strip()
+    s.OUTGOING_WEBHOOKS_ALLOW_PRIVATE = (
+        _bool(raw_private) if raw_private else not s.is_production
+    )
+    if not 1 <= s.OUTGOING_WEBHOOKS_TIMEOUT_SECONDS <= 60:
+        raise ConfigError("OUTGOING_WEBHOOKS_TIMEOUT_SECONDS", "must be from 1 to 60 seconds")
     if not s.INSTAGRAM_APP_ID and not s.is_production:
         s.SANDBOX = True
     base = f"{s.PUBLIC_BASE_URL}/_sandbox" if s.SANDBOX else ""

@@ -20,9 +20,7 @@ import argparse
 import base64
 import hashlib
 import hmac
-import json
 import os
-import re
 import secrets
 import socket
 import statistics
@@ -40,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from tests.faults import processes  # noqa: E402
+
 KEY = "l1:" + base64.urlsafe_b64encode(b"l" * 32).decode()
 APP_ID, APP_SECRET = "load-app", "load-app-secret"
 ACCOUNTS = ("17841400000000001", "17841400000000002", "17841400000000003")
@@ -48,26 +48,11 @@ PAGES = ("/", "/publishing/", "/inbox/", "/media/", "/accounts/", "/publishing/c
 API = ("/api/v1/accounts", "/api/v1/posts", "/api/v1/threads", "/api/v1/media")
 
 STUB = """
-import io, json, sys
-from PIL import Image
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wrappers import Response
-from app.instagram.sandbox import create_sandbox_app
-buf = io.BytesIO(); Image.new("RGB", (1080, 1080), (30, 120, 200)).save(buf, "JPEG")
-body = buf.getvalue()
-def media(environ, start_response):
-    return Response(body, mimetype="image/jpeg")(environ, start_response)
-def nothing(environ, start_response):
-    return Response("not found", status=404)(environ, start_response)
-class Quiet(WSGIRequestHandler):
-    def log(self, *a, **k):
-        pass
-sandbox = create_sandbox_app({"app_id": sys.argv[2], "app_secret": sys.argv[3]})
-app = DispatcherMiddleware(nothing, {"/_sandbox": sandbox, "/m": media})
-srv = make_server("127.0.0.1", int(sys.argv[1]), app, threaded=True, request_handler=Quiet)
+import sys
+from tests.faults.processes import StubServer
+server = StubServer(sys.argv[2], sys.argv[3], port=int(sys.argv[1]))
 print("ready", flush=True)
-srv.serve_forever()
+server.server.serve_forever()
 """
 
 
@@ -103,30 +88,18 @@ def children(pid: int) -> list[int]:
 
 
 def child_env(db_url: str, stub: str, **extra) -> dict:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("KEZEK", "DATABASE_URL", "INSTAGRAM", "PUBLISH_", "GUNICORN"))
-    }
-    env.update(
-        KEZEK_ENV="testing",
-        DATABASE_URL=db_url,
-        SECRET_KEY="load-" + "s" * 40,
-        TOKEN_ENCRYPTION_KEYS=KEY,
-        PUBLIC_BASE_URL=stub,
-        INSTAGRAM_APP_ID=APP_ID,
-        INSTAGRAM_APP_SECRET=APP_SECRET,
-        INSTAGRAM_GRAPH_URL=f"{stub}/_sandbox",
-        INSTAGRAM_API_URL=f"{stub}/_sandbox",
-        INSTAGRAM_AUTHORIZE_URL=f"{stub}/_sandbox/oauth/authorize",
-        MEDIA_DIR=tempfile.mkdtemp(prefix="kezek-load-media-"),
-        LOG_LEVEL="WARNING",
+    return processes.child_env(
+        db_url,
+        stub,
+        secret_key="load-" + "s" * 40,
+        encryption_keys=KEY,
+        app_id=APP_ID,
+        app_secret=APP_SECRET,
         # The per-token API limit (120/min) is not what this measures.
         API_RATE_LIMIT_PER_MINUTE="1000000",
         AUTOMATION_DELAY_SECONDS="0",
+        **extra,
     )
-    env.update(extra)
-    return env
 
 
 def make_database(server_url: str) -> tuple[str, callable]:
@@ -158,80 +131,26 @@ def make_database(server_url: str) -> tuple[str, callable]:
 
 def seed(url: str, stub: str, duration: float, per_minute: float, lead: float):
     """An owner with an API token, three sandbox accounts, a media item, the posts."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
+    from app.models import utcnow
 
-    from app import create_app
-    from app.extensions import make_engine
-    from app.models import InstagramAccount, Membership, utcnow
-    from app.models.media import MediaItem
-    from app.services.api_tokens import create_token
-    from app.services.instagram import store_token
-    from app.services.posts import create_posts
-    from app.services.users import create_user
-
-    app = create_app(
+    seeded = processes.seed_owner_with_posts(
+        url,
+        stub,
         {
             "KEZEK_ENV": "testing",
-            "DATABASE_URL": url,
             "SECRET_KEY": "load-" + "s" * 40,
             "TOKEN_ENCRYPTION_KEYS": KEY,
-            "PUBLIC_BASE_URL": stub,
             "MEDIA_DIR": tempfile.mkdtemp(prefix="kezek-load-seed-"),
-        }
+        },
+        username="load-owner",
+        password=PASSWORD,
+        accounts=ACCOUNTS,
+        posts=int(duration * per_minute / 60),
+        start=utcnow() + timedelta(seconds=lead),
+        every=60 / per_minute,
+        api_token=True,
     )
-    settings = app.config["SETTINGS"]
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as s:
-        user = create_user(s, "load-owner", PASSWORD)
-        s.commit()
-        ws = s.scalar(select(Membership.workspace_id).where(Membership.user_id == user.id))
-        _, api_token = create_token(s, user, "load", read_only=True)
-        accounts = []
-        for ig_id in ACCOUNTS:
-            minted = requests.post(
-                f"{stub}/_sandbox/_admin/tokens", json={"ig_user_id": ig_id}, timeout=10
-            ).json()
-            acct = InstagramAccount(workspace_id=ws, ig_user_id=ig_id, username=f"load{ig_id[-1]}")
-            s.add(acct)
-            s.flush()
-            store_token(settings, acct, minted["access_token"], minted["expires_in"])
-            accounts.append(acct)
-        item = MediaItem(
-            workspace_id=ws,
-            kind="image",
-            state="ready",
-            original_name="p.jpg",
-            content_type="image/jpeg",
-            size_bytes=100000,
-            width=1080,
-            height=1080,
-            storage_key="ab/ab" + "1" * 30 + ".jpg",
-            public_token="l" * 32,
-            progress=100,
-            created_by_id=user.id,
-        )
-        s.add(item)
-        s.commit()
-        n = int(duration * per_minute / 60)
-        start = utcnow() + timedelta(seconds=lead)
-        ids = []
-        for i in range(n):
-            (post,) = create_posts(
-                s,
-                settings,
-                workspace_id=ws,
-                user=user,
-                account_ids=[accounts[i % 3].id],
-                type="image",
-                media_ids=[item.id],
-                caption=f"load post {i}",
-                scheduled_at=start + timedelta(seconds=i * 60 / per_minute),
-            )
-            ids.append(post.id)
-        s.commit()
-    engine.dispose()
-    return api_token, ids
+    return seeded.api_token, seeded.post_ids
 
 
 class Kind:
@@ -249,37 +168,8 @@ class Kind:
 
 
 def signed_delivery(n: int) -> bytes:
-    ts = int(time.time() * 1000)
-    if n % 2:
-        entry = {
-            "id": ACCOUNTS[n % 3],
-            "time": ts // 1000,
-            "changes": [
-                {
-                    "field": "comments",
-                    "value": {
-                        "id": f"18{n:015d}",
-                        "text": f"load comment {n}",
-                        "from": {"id": "6100000000000002", "username": "customer.two"},
-                        "media": {"id": "17900000000000001"},
-                    },
-                }
-            ],
-        }
-    else:
-        entry = {
-            "id": ACCOUNTS[n % 3],
-            "time": ts,
-            "messaging": [
-                {
-                    "sender": {"id": f"61000000000{n % 50:05d}"},
-                    "recipient": {"id": ACCOUNTS[n % 3]},
-                    "timestamp": ts,
-                    "message": {"mid": f"mid.load.{n}", "text": f"load dm {n}"},
-                }
-            ],
-        }
-    return json.dumps({"object": "instagram", "entry": [entry]}).encode()
+    customer = f"61000000000{n % 50:05d}"
+    return processes.webhook_delivery(n, ACCOUNTS[n % 3], customer, "load")[1]
 
 
 def drive(base: str, api_token: str, args) -> dict[str, Kind]:
@@ -288,16 +178,7 @@ def drive(base: str, api_token: str, args) -> dict[str, Kind]:
     local = threading.local()
 
     # One sign-in (bcrypt is deliberately slow), its cookie shared by every client thread.
-    login = requests.Session()
-    page = login.get(f"{base}/login", timeout=30).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
-    resp = login.post(
-        f"{base}/login",
-        data={"csrf_token": token, "username": "load-owner", "password": PASSWORD},
-        allow_redirects=False,
-        timeout=30,
-    )
-    assert resp.status_code == 302, resp.status_code
+    login = processes.sign_in(base, "load-owner", PASSWORD)
 
     def session() -> requests.Session:
         http = getattr(local, "http", None)
@@ -403,11 +284,8 @@ def main() -> int:
         procs.append(scheduler)
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
-            try:
-                if requests.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
+            if processes.ready(base):
+                break
             time.sleep(0.2)
         else:
             raise SystemExit(f"gunicorn did not start; see {logs}")

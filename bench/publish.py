@@ -1,13 +1,16 @@
 """Publishing benchmark: N image posts over M sandbox accounts, all due at the same second.
 
     .venv/bin/python bench/publish.py [--posts 1000] [--accounts 100] [--latency 0.1]
-        [--workers 1] [--threads 32] [--database-url sqlite|mysql+pymysql://root@127.0.0.1:3306/]
+        [--workers 1] [--threads PUBLISH_THREADS] [--database-url mysql+pymysql://root@...|sqlite]
 
 A child process serves Kezek (for the public media URLs under /m/) and the Instagram sandbox
 (seeded with extra accounts, every Graph call delayed by `--latency` seconds through the
-sandbox's `latency` fault). `--workers` real worker processes (`python -m scheduler.publishing`)
+sandbox's `latency` fault) with gunicorn (one process, many threads, keep-alive), as
+production serves Kezek; the database is MariaDB by default, as in production. `--workers` real worker processes (`python -m scheduler.publishing`)
 publish. Prints lateness (published_at - due) p50/p95/p99/max, throughput, and Graph API
-calls per published post (counted by the sandbox: every call that carried a token).
+calls per published post (counted by the sandbox's latency faults, per HTTP method): the
+publishing calls (POST: container + media_publish) and the permalink lookups (GET) that
+idle threads make after a post is stored as published, so they never delay one.
 """
 
 from __future__ import annotations
@@ -35,23 +38,36 @@ APP_ID, APP_SECRET = "bench-app", "bench-app-secret"
 
 SERVER = """
 import sys, json
+from gunicorn.app.base import BaseApplication
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import make_server, WSGIRequestHandler
 from app import create_app
 from app.instagram.sandbox import create_sandbox_app
+from app.extensions import make_engine
 cfg = json.loads(sys.argv[1])
-app = create_app(cfg["app"])
+# As many database connections as serving threads (the /m/ media URLs query the database).
+engine = make_engine(cfg["app"]["DATABASE_URL"], pool_size=cfg["threads"], max_overflow=8)
+app = create_app({**cfg["app"], "ENGINE": engine})
 if "media" not in app.blueprints:
     from app.web import media as media_web
     app.register_blueprint(media_web.bp)
 sandbox = create_sandbox_app(cfg["sandbox"])
-class Quiet(WSGIRequestHandler):
-    def log(self, *a, **k):
-        pass
-srv = make_server("127.0.0.1", cfg["port"], DispatcherMiddleware(app, {"/_sandbox": sandbox}),
-                  threaded=True, request_handler=Quiet)
-print("ready", flush=True)
-srv.serve_forever()
+wsgi = DispatcherMiddleware(app, {"/_sandbox": sandbox})
+class Server(BaseApplication):
+    def load_config(self):
+        # One process (the sandbox state lives in memory), a thread per in-flight request
+        # (a container creation holds one while the sandbox fetches the media from /m/),
+        # keep-alive like Graph's and Kezek's production front ends.
+        for key, value in {
+            "bind": f"127.0.0.1:{cfg['port']}", "workers": 1, "worker_class": "gthread",
+            "threads": cfg["threads"], "keepalive": 30, "timeout": 120, "graceful_timeout": 2,
+            "loglevel": "warning", "accesslog": None, "control_socket_disable": True,
+            "worker_connections": 4000,
+            "when_ready": lambda server: print("ready", flush=True),
+        }.items():
+            self.cfg.set(key, value)
+    def load(self):
+        return wsgi
+Server().run()
 """
 
 
@@ -111,11 +127,14 @@ def make_database(url: str) -> tuple[str, callable]:
 
 
 def cpu_seconds(pid: int, ticks: int) -> float:
+    """CPU time of a process and its live children (gunicorn's worker), in seconds."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / ticks
+    own = (int(fields[11]) + int(fields[12])) / ticks
+    return own + sum(cpu_seconds(int(c), ticks) for c in children)
 
 
 def pct(values, p):
@@ -153,9 +172,10 @@ def main() -> int:
     ap.add_argument("--accounts", type=int, default=100)
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--threads", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=0, help="PUBLISH_THREADS (0: its default)")
     ap.add_argument("--lead", type=float, default=8.0, help="seconds from set-up to the due time")
-    ap.add_argument("--database-url", default="sqlite")
+    ap.add_argument("--server-threads", type=int, default=256, help="sandbox server threads")
+    ap.add_argument("--database-url", default="mysql+pymysql://root@127.0.0.1:3306/")
     ap.add_argument("--profile", action="store_true", help="cProfile one in-process worker")
     args = ap.parse_args()
     # `timeout` or Ctrl-C: still stop the child processes (the finally below).
@@ -193,6 +213,7 @@ def main() -> int:
     }
     cfg = {
         "port": port,
+        "threads": args.server_threads,
         "app": common,
         "sandbox": {
             "app_id": APP_ID,
@@ -212,6 +233,15 @@ def main() -> int:
         assert server.stdout.readline().strip() == b"ready"
         settings = load_settings(environ=common)
         engine = make_engine(db_url)
+        if not args.profile:
+            # Started before the posts exist: the workers' start-up is not part of the lateness.
+            wenv = {**os.environ, **common}
+            if args.threads:
+                wenv["PUBLISH_THREADS"] = str(args.threads)
+            workers = [
+                subprocess.Popen([sys.executable, "-m", "scheduler.publishing"], cwd=ROOT, env=wenv)
+                for _ in range(args.workers)
+            ]
         ids = [a["ig_user_id"] for a in admin(base, "GET", "state")["accounts"]][: args.accounts]
         with Session(engine) as s:
             user = User(username="bench", password_hash="x")
@@ -262,19 +292,20 @@ def main() -> int:
                 post.media.append(PostMedia(media_id=item.id, position=0))
                 s.add(post)
             s.commit()
+        # The same latency on every Graph call; one fault per method counts them apart
+        # (an image post's publishing is two POSTs; the permalink lookup after it a GET).
         admin(
             base,
             "POST",
             "faults",
-            {"kind": "latency", "endpoint": "*", "count": None, "seconds": args.latency},
+            [
+                {"kind": "latency", "endpoint": "*", "method": method, "count": None}
+                | {"seconds": args.latency}
+                for method in ("POST", "GET", "DELETE")
+            ],
         )
         if args.profile:
             return profile_in_process(engine, settings, args.posts)
-        wenv = {**os.environ, **common, "PUBLISH_THREADS": str(args.threads)}
-        workers = [
-            subprocess.Popen([sys.executable, "-m", "scheduler.publishing"], cwd=ROOT, env=wenv)
-            for _ in range(args.workers)
-        ]
         deadline = time.monotonic() + args.lead + 600
         with Session(engine) as s:
             while time.monotonic() < deadline:
@@ -285,15 +316,27 @@ def main() -> int:
                     break
                 time.sleep(0.5)
             rows = s.execute(select(Post.published_at, Post.status)).all()
-        hits = sum(f["hits"] for f in admin(base, "GET", "state")["faults"])
-        calls = admin(base, "GET", "state")["publish_calls"]
+            at_publish = {f["method"]: f["hits"] for f in admin(base, "GET", "state")["faults"]}
+            waited = time.monotonic()
+            # Permalinks are looked up after publishing, by idle threads: wait for them too.
+            while time.monotonic() < waited + 120:
+                links = s.scalar(select(func.count(Post.id)).where(Post.permalink.is_not(None)))
+                s.rollback()
+                if links >= done:
+                    break
+                time.sleep(0.5)
+            waited = time.monotonic() - waited
+        state = admin(base, "GET", "state")
+        by_method = {f["method"]: f["hits"] for f in state["faults"]}
+        hits = sum(by_method.values())
+        calls = state["publish_calls"]
         published = [r.published_at for r in rows if r.published_at is not None]
         late = [(p - due).total_seconds() for p in published]
         span = max(late) if late else float("nan")
         print(
             f"posts {args.posts} over {len(accounts)} accounts, "
-            f"latency {args.latency * 1000:.0f} ms, {args.workers} worker(s) x {args.threads} "
-            f"threads, db {engine.dialect.name}"
+            f"latency {args.latency * 1000:.0f} ms, {args.workers} worker(s) x "
+            f"{args.threads or settings.PUBLISH_THREADS} threads, db {engine.dialect.name}"
         )
         print(f"published {len(published)}, failed {sum(r.status == 'failed' for r in rows)}")
         print(
@@ -301,11 +344,17 @@ def main() -> int:
             f"  p99 {pct(late, 99):.2f}  max {max(late):.2f}"
         )
         print(f"throughput: {len(published) / span:.1f} posts/s (due -> last published)")
+        n = max(1, len(published))
         print(
-            f"Graph API calls per published post: {hits / max(1, len(published)):.3f}"
-            f" ({hits} calls; media_publish per container max "
-            f"{max(calls.values()) if calls else 0})"
+            f"Graph API calls per published post: {hits / n:.3f} ({hits} calls; "
+            f"media_publish per container max {max(calls.values()) if calls else 0})"
         )
+        print(
+            f"  publishing (POST: container + media_publish): {by_method['POST'] / n:.3f};"
+            f" GET: {at_publish['GET'] / n:.3f} until the last publish, "
+            f"{by_method['GET'] / n:.3f} with the permalink lookups"
+        )
+        print(f"  permalinks stored: {links} of {len(published)}, {waited:.1f} s after the last")
         print(f"mean lateness {statistics.fmean(late):.2f} s")
         ticks = os.sysconf("SC_CLK_TCK")
         cpu = [cpu_seconds(p.pid, ticks) for p in [server, *workers]]
@@ -322,7 +371,10 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 w.kill()
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
         drop()
     return 0
 

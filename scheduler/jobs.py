@@ -107,8 +107,18 @@ def publisher():
     pub = _PUBLISHER.get("publisher")
     if pub is None:
         app = _APP.get("app") or current_app._get_current_object()
-        sessions = app.extensions["kezek.db"][1]
-        pub = Publisher(sessions, app.config["SETTINGS"], worker_id=WORKER_ID)
+        engine, sessions = app.extensions["kezek.db"]
+        settings = app.config["SETTINGS"]
+        if engine.dialect.name != "sqlite":
+            # A connection per publishing thread (the app's pool is sized for the jobs).
+            from sqlalchemy.orm import sessionmaker
+
+            from app.extensions import make_engine
+
+            url = engine.url.render_as_string(hide_password=False)
+            engine = make_engine(url, pool_size=settings.PUBLISH_THREADS + 2, max_overflow=4)
+            sessions = sessionmaker(engine, expire_on_commit=False)
+        pub = Publisher(sessions, settings, worker_id=WORKER_ID)
         _PUBLISHER["publisher"] = pub
     return pub
 

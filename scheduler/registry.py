@@ -14,6 +14,7 @@ from scheduler import (
     jobs,
     media_jobs,
     privacy_jobs,
+    webhook_jobs,
 )
 
 
@@ -53,6 +54,11 @@ def job_specs(settings) -> list[JobSpec]:
         JobSpec("fill_post_permalinks", jobs.fill_post_permalinks, "interval", {"seconds": 15}),
         JobSpec(
             "deliver_notifications", delivery.deliver_notifications, "interval", {"seconds": 15}
+        ),
+        JobSpec("deliver_webhooks", webhook_jobs.deliver_webhooks, "interval", {"seconds": 15}),
+        JobSpec(
+            "purge_webhook_deliveries", webhook_jobs.purge_webhook_deliveries, "interval",
+            {"hours": 6},
         ),
         JobSpec("transcode_media", media_jobs.transcode_media, "interval", {"seconds": 5}),
         JobSpec("media_lifecycle", media_jobs.media_lifecycle, "interval", {"minutes": 10}),

@@ -8,6 +8,8 @@ from app.models.analytics import (
     FollowerSnapshot,
     MediaInsight,
     ProfileSnapshot,
+    WorkspaceFollowerDay,
+    WorkspaceInsightDay,
 )
 from app.models.api_token import ApiToken
 from app.models.assistant import AssistantCall, AssistantSettings, AssistantThread, KnowledgeItem
@@ -16,8 +18,6 @@ from app.models.automation import (
     AutomationCooldown,
     AutomationEvent,
     AutomationFiring,
-    AutomationFlow,
-    AutomationFlowStep,
     AutomationQuota,
     AutomationRule,
     AutomationRulePost,
@@ -25,10 +25,16 @@ from app.models.automation import (
     ContactFieldValue,
     CustomField,
     FieldType,
-    FlowRun,
     MatchMode,
     Tag,
     Trigger,
+)
+from app.models.automation_flow import (
+    AutomationFlow,
+    AutomationFlowStep,
+    AutomationLink,
+    AutomationLinkClick,
+    FlowRun,
 )
 from app.models.base import Base, UTCDateTime, WorkspaceOwned, utcnow
 from app.models.delivery import Channel, NotificationDelivery, NotificationPreference, NotifyEvent
@@ -46,6 +52,7 @@ from app.models.inbox import (
 from app.models.invitation import Invitation
 from app.models.media import MediaItem, MediaKind, MediaState
 from app.models.notification import Notification
+from app.models.outgoing_webhook import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from app.models.post import Post, PostLog, PostMedia, PostStatus, PostType
 from app.models.privacy import DeletionRequest, ExportJob, RetentionRun
 from app.models.snippet import Snippet, SnippetKind
@@ -59,6 +66,8 @@ __all__ = [
     "FollowerSnapshot",
     "MediaInsight",
     "ProfileSnapshot",
+    "WorkspaceFollowerDay",
+    "WorkspaceInsightDay",
     "Identity",
     "Invitation",
     "InboxAction",
@@ -91,6 +100,8 @@ __all__ = [
     "AutomationEvent",
     "AutomationFiring",
     "AutomationFlow",
+    "AutomationLink",
+    "AutomationLinkClick",
     "AutomationFlowStep",
     "AutomationQuota",
     "AutomationRule",
@@ -123,5 +134,8 @@ __all__ = [
     "WorkerHeartbeat",
     "Workspace",
     "WorkspaceOwned",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

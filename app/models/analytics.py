@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     Double,
     ForeignKey,
@@ -63,6 +64,28 @@ class FollowerSnapshot(WorkspaceOwned, Base):
     follows_count: Mapped[int | None] = mapped_column(Integer)
     media_count: Mapped[int | None] = mapped_column(Integer)
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkspaceFollowerDay(WorkspaceOwned, Base):
+    """The workspace's follower totals on one local day: the sums of its accounts' taken
+    snapshots that day (kept 729 days, like the snapshots it is built from).
+
+    Maintained with each snapshot in the same transaction (analytics_rollup), so the
+    workspace overview reads one row per day instead of summing every account's rows.
+    `accounts` is how many accounts are in the sums: a day with fewer than the workspace's
+    tracked accounts is a missing day for the workspace, never a smaller total.
+    """
+
+    __tablename__ = "workspace_follower_day"
+    __table_args__ = (UniqueConstraint("workspace_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    followers_count: Mapped[int] = mapped_column(BigInteger)
+    # NULL when no summed account had the figure that day.
+    follows_count: Mapped[int | None] = mapped_column(BigInteger)
+    media_count: Mapped[int | None] = mapped_column(BigInteger)
+    accounts: Mapped[int] = mapped_column(Integer)
 
 
 class ProfileSnapshot(WorkspaceOwned, Base):
@@ -125,6 +148,34 @@ class AccountInsightDay(WorkspaceOwned, Base):
     follows: Mapped[int | None] = mapped_column(Integer)
     unfollows: Mapped[int | None] = mapped_column(Integer)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkspaceInsightDay(WorkspaceOwned, Base):
+    """The workspace's account insights on one local day: each metric summed over its
+    accounts' rows that day (NULL when none has it), kept as long as the rows.
+
+    Recomputed from account_insight_day for the days an account's insights were stored, in
+    the same transaction (analytics_rollup), so the workspace overview reads one row per day.
+    """
+
+    __tablename__ = "workspace_insight_day"
+    __table_args__ = (UniqueConstraint("workspace_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    reach: Mapped[int | None] = mapped_column(BigInteger)
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    accounts_engaged: Mapped[int | None] = mapped_column(BigInteger)
+    total_interactions: Mapped[int | None] = mapped_column(BigInteger)
+    likes: Mapped[int | None] = mapped_column(BigInteger)
+    comments: Mapped[int | None] = mapped_column(BigInteger)
+    saves: Mapped[int | None] = mapped_column(BigInteger)
+    shares: Mapped[int | None] = mapped_column(BigInteger)
+    replies: Mapped[int | None] = mapped_column(BigInteger)
+    reposts: Mapped[int | None] = mapped_column(BigInteger)
+    profile_links_taps: Mapped[int | None] = mapped_column(BigInteger)
+    follows: Mapped[int | None] = mapped_column(BigInteger)
+    unfollows: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class MediaInsight(WorkspaceOwned, Base):

@@ -60,6 +60,8 @@ class InboxThread(WorkspaceOwned, Base):
         # Comment threads: the top-level comment id; DMs: the customer's IGSID.
         UniqueConstraint("account_id", "kind", "thread_key"),
         Index("ix_inbox_thread_ws_activity", "workspace_id", "last_activity_at", "id"),
+        # The inbox's contact-tag filter finds a tagged contact's threads through this.
+        Index("ix_inbox_thread_account_customer", "account_id", "customer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session
 
 from app.instagram import ErrorKind, InstagramClient, InstagramError
 from app.models import AccountStatus, InstagramAccount, InstagramMedia, utcnow
-from app.services import audit
+from app.services import analytics_rollup, audit
 from app.services.crypto import TokenCryptoError
 from app.services.instagram import WEBHOOK_FIELDS, read_token, store_token
 from app.services.notifications import notify
+from app.services.outgoing_webhooks import events as webhook_events
+from app.services.publisher_pause import pause_account_posts
 from app.services.workspaces import scoped
 
 log = logging.getLogger(__name__)
@@ -198,8 +200,11 @@ def disconnect_account(session: Session, account: InstagramAccount, *, user=None
         detail={"username": account.username, "ig_user_id": account.ig_user_id},
     )
     session.execute(delete(InstagramMedia).where(InstagramMedia.account_id == account.id))
+    workspace_id = account.workspace_id
     session.delete(account)
     session.flush()
+    # Its follower snapshots went with it (cascade): the workspace totals must drop them too.
+    analytics_rollup.rebuild(session, workspace_id)
 
 
 def mark_token_dead(session: Session, account: InstagramAccount, reason: str) -> None:
@@ -208,6 +213,8 @@ def mark_token_dead(session: Session, account: InstagramAccount, reason: str) ->
     account.status = AccountStatus.RECONNECT.value
     account.last_error = reason[:512]
     account.next_refresh_attempt_at = None
+    # Its posts wait for the reconnect (no Graph call for them until then).
+    pause_account_posts(session, account.id, utcnow())
     if not already:
         notify(
             session,
@@ -216,6 +223,7 @@ def mark_token_dead(session: Session, account: InstagramAccount, reason: str) ->
             {"username": account.username},
             link="/accounts/",
         )
+        webhook_events.reconnect_needed(session, account, reason[:64])
 
 
 def handle_error(session: Session, account: InstagramAccount, error: InstagramError) -> None:

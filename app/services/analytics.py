@@ -18,6 +18,8 @@ from app.models import (
     FollowerSnapshot,
     ProfileSnapshot,
     Workspace,
+    WorkspaceFollowerDay,
+    WorkspaceInsightDay,
     utcnow,
 )
 
@@ -126,8 +128,9 @@ def release(session: Session, account_id: int, owner: str) -> None:
 
 
 def purge_old(session: Session, now: datetime | None = None, settings=None) -> dict[str, int]:
-    """Delete follower snapshots and account insights 729 days old or older, profile
-    snapshots 30 days old or older (days counted in each workspace's timezone).
+    """Delete follower snapshots and account insights (and the workspace roll-ups of both) 729
+    days old or older, profile snapshots 30 days old or older (days counted in each
+    workspace's timezone).
 
     With `settings` (the privacy retention job) the periods are
     FOLLOWER_SNAPSHOT_RETENTION_DAYS and PROFILE_SNAPSHOT_RETENTION_DAYS."""
@@ -137,13 +140,22 @@ def purge_old(session: Session, now: datetime | None = None, settings=None) -> d
     by_zone: dict[str, list[int]] = {}
     for ws_id, tz_name in session.execute(select(Workspace.id, Workspace.timezone)):
         by_zone.setdefault(tz_name or "UTC", []).append(ws_id)
-    counts = {"follower_snapshots": 0, "account_insights": 0, "profile_snapshots": 0}
+    counts = {
+        "follower_snapshots": 0,
+        "account_insights": 0,
+        "profile_snapshots": 0,
+        "workspace_follower_days": 0,
+        "workspace_insight_days": 0,
+    }
     for tz_name, ids in by_zone.items():
         today = local_day(tz_name, now)
         for name, model, keep in (
             ("follower_snapshots", FollowerSnapshot, follower_days),
             ("account_insights", AccountInsightDay, follower_days),
             ("profile_snapshots", ProfileSnapshot, profile_days),
+            # The workspace roll-up keeps exactly the days of the snapshots it sums.
+            ("workspace_follower_days", WorkspaceFollowerDay, follower_days),
+            ("workspace_insight_days", WorkspaceInsightDay, follower_days),
         ):
             result = session.execute(
                 delete(model)

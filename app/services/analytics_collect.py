@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from app.instagram import ErrorKind, InstagramClient, InstagramError
 from app.models import (
-    AccountInsightDay,
     AccountStatus,
     AnalyticsState,
     FollowerSnapshot,
@@ -22,12 +21,12 @@ from app.models import (
 )
 from app.models.analytics import SnapshotStatus
 from app.services import analytics_parse as parse
+from app.services import analytics_rollup as rollup
 from app.services.analytics import (
     FOLLOWER_RETENTION_DAYS,
     day_bounds,
     insert_ignore,
     local_day,
-    upsert,
     zone,
 )
 from app.services.analytics_media import collect_audience, collect_media_insights, refresh_media
@@ -128,12 +127,17 @@ def store_snapshot(
         "day": day,
         "taken_at": now,
     }
-    insert_ignore(
-        session,
-        FollowerSnapshot,
-        {**base, **counts, "status": SnapshotStatus.TAKEN.value},
-        ("account_id", "day"),
-    )
+    # The workspace's daily roll-up counts the snapshot in this same transaction, once: only
+    # the call that actually stored the day's row adds it.
+    if rollup.insert_once(session, {**base, **counts, "status": SnapshotStatus.TAKEN.value}):
+        rollup.add_snapshot(
+            session,
+            account.workspace_id,
+            day,
+            profile.followers_count,
+            profile.follows_count,
+            profile.media_count,
+        )
     insert_ignore(
         session,
         ProfileSnapshot,
@@ -159,11 +163,11 @@ def read_profile(client: InstagramClient, token: str):
         return client.get_profile(token, fields=PROFILE_FIELDS)
 
 
-def collect_account_insights(
-    session: Session, client: InstagramClient, account, token: str, tz_name: str, today: date
-) -> int:
-    """Read the last 3 complete local days of account insights; return days stored."""
-    stored = 0
+def read_account_insights(
+    client: InstagramClient, token: str, tz_name: str, today: date, into: list[dict]
+) -> None:
+    """Read the last 3 complete local days of account insights, appending each day's row to
+    `into` as it arrives (what was read before an error is still stored)."""
     for back in range(1, INSIGHT_DAYS + 1):
         day = today - timedelta(days=back)
         since, until = day_bounds(tz_name, day)
@@ -194,22 +198,9 @@ def collect_account_insights(
             if e.kind not in (ErrorKind.BAD_INPUT, ErrorKind.UNKNOWN, ErrorKind.PERMISSION):
                 raise
         row = {name: values.get(name) for name in parse.ACCOUNT_DAY_METRICS}
-        upsert(
-            session,
-            AccountInsightDay,
-            {
-                "workspace_id": account.workspace_id,
-                "account_id": account.id,
-                "day": day,
-                **row,
-                "follows": follows,
-                "unfollows": unfollows,
-                "fetched_at": utcnow(),
-            },
-            ("account_id", "day"),
+        into.append(
+            {"day": day, **row, "follows": follows, "unfollows": unfollows, "fetched_at": utcnow()}
         )
-        stored += 1
-    return stored
 
 
 def _state(session: Session, account: InstagramAccount) -> AnalyticsState:
@@ -274,7 +265,17 @@ def run_collection(
     session: Session, settings, client: InstagramClient, account, *, now: datetime | None = None
 ) -> dict[str, int]:
     """Collect whatever is due for one account, slowing down above 75 % usage."""
-    now = now or utcnow()
+    insight_rows: list[dict] = []
+    done = _collect(session, settings, client, account, now or utcnow(), insight_rows)
+    # Stored after the run's last Instagram call: storing locks the workspace's roll-up days,
+    # and the job commits right after, so other workers wait for milliseconds, not for HTTP.
+    done["insight_days"] = rollup.store_insight_days(session, account, insight_rows)
+    return done
+
+
+def _collect(
+    session: Session, settings, client, account, now: datetime, insight_rows: list[dict]
+) -> dict[str, int]:
     state = _state(session, account)
     tz_name = session.get(Workspace, account.workspace_id).timezone
     today = local_day(tz_name, now)
@@ -286,9 +287,7 @@ def run_collection(
     try:
         token = _token(session, settings, account)
         if state.insights_day != today:
-            done["insight_days"] = collect_account_insights(
-                session, client, account, token, tz_name, today
-            )
+            read_account_insights(client, token, tz_name, today, insight_rows)
             state.insights_day = today
         list_every = MEDIA_LIST_EVERY * (4 if slow else 1)
         if state.media_list_at is None or state.media_list_at <= now - list_every:

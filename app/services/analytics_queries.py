@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,6 +17,7 @@ from app.models import (
     Post,
 )
 from app.models.analytics import ACCOUNT_METRIC_COLUMNS, SnapshotStatus
+from app.services import analytics_rollup as rollup
 from app.services.analytics_parse import AUDIENCE_DIMENSIONS
 from app.services.workspaces import scoped
 
@@ -75,10 +75,8 @@ def days_between(start: date, end: date) -> list[date]:
 def follower_series(
     session: Session, workspace_id: int, ids: list[int], start: date, end: date
 ) -> list[Point]:
-    """Followers per day, summed over accounts; a day any tracked account missed is a gap.
-
-    Summed in the database (one row per day comes back), so 50 accounts x 729 days stay fast.
-    """
+    """Followers per day, summed over the accounts' snapshots in the database (one row per
+    day comes back); a day any tracked account missed is a gap (rule: analytics_rollup)."""
     if not ids or start > end:
         return []
     snap = FollowerSnapshot
@@ -86,11 +84,6 @@ def follower_series(
     ids = account_ids_in(session, workspace_id, ids)
     if not ids:
         return []
-    first_days = sorted(
-        session.scalars(
-            select(func.min(snap.day)).where(snap.account_id.in_(ids)).group_by(snap.account_id)
-        ).all()
-    )
     rows = session.execute(
         select(
             snap.day,
@@ -109,16 +102,33 @@ def follower_series(
         .group_by(snap.day)
     ).all()
     by_day = {day: (int(f), _int(fw), _int(m), n) for day, f, fw, m, n in rows}
+    return _points(rollup.day_totals(rollup.first_days(session, ids), by_day), start, end)
 
-    def totals(day: date) -> tuple[tuple | None, bool]:
-        tracked = bisect_right(first_days, day)
-        if not tracked:
-            return None, False
-        got = by_day.get(day)
-        if got is None or got[3] < tracked:
-            return None, True
-        return got[:3], False
 
+def workspace_follower_series(
+    session: Session, workspace_id: int, start: date, end: date
+) -> list[Point]:
+    """The whole workspace's followers per day from the daily roll-up: the same figures as
+    follower_series over all its accounts, reading one row per day."""
+    if start > end:
+        return []
+    ids = account_ids(session, workspace_id)
+    if not ids:
+        return []
+    by_day = rollup.rollup_days(session, workspace_id, start, end)
+    return _points(rollup.day_totals(rollup.first_days(session, ids), by_day), start, end)
+
+
+def scope_series(
+    session: Session, workspace_id: int, account_id: int | None, start: date, end: date
+) -> list[Point]:
+    """One account's series, or the whole workspace's (account_id None) from the roll-up."""
+    if account_id is None:
+        return workspace_follower_series(session, workspace_id, start, end)
+    return follower_series(session, workspace_id, [account_id], start, end)
+
+
+def _points(totals, start: date, end: date) -> list[Point]:
     points = []
     previous, _ = totals(start - timedelta(days=1))
     for day in days_between(start, end):
@@ -164,7 +174,24 @@ def insight_days(
         )
         .group_by(AccountInsightDay.day)
     ).all()
-    found = {r[0]: r[1:] for r in rows}
+    return _insight_points({r[0]: r[1:] for r in rows}, start, end)
+
+
+def scope_insight_days(
+    session: Session, workspace_id: int, account_id: int | None, start: date, end: date
+) -> list[dict]:
+    """One account's insight days, or the whole workspace's (account_id None) from the
+    roll-up: the same figures as insight_days over all its accounts, one row per day."""
+    if account_id is not None:
+        return insight_days(session, workspace_id, [account_id], start, end)
+    if start > end or not account_ids(session, workspace_id):
+        return []
+    return _insight_points(
+        rollup.insight_rollup_days(session, workspace_id, start, end), start, end
+    )
+
+
+def _insight_points(found: dict, start: date, end: date) -> list[dict]:
     out = []
     for day in days_between(start, end):
         values = found.get(day)

@@ -9,13 +9,28 @@ when the assistant would (hand-over topic, a person asked for, unsure, model fai
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from app.models import InboxMessage, InboxThread
+from app.models import AssistantSettings, InboxMessage, InboxThread
 from app.services import assistant, inbox_actions
+from app.services import assistant_client as model_client
 from app.services.automations.engine import Ctx, Skip, register_action
 
 TYPE = "ai_reply"
+
+
+def availability(session: Session, settings, workspace_id: int, account_id=None) -> str:
+    """Why the action cannot answer: "not_configured" (no model), "off" (no account has the
+    assistant on), or "" when it can."""
+    if not model_client.is_configured(settings):
+        return "not_configured"
+    stmt = select(func.count(AssistantSettings.id)).where(
+        AssistantSettings.workspace_id == workspace_id, AssistantSettings.enabled.is_(True)
+    )
+    if account_id is not None:
+        stmt = stmt.where(AssistantSettings.account_id == account_id)
+    return "" if session.scalar(stmt) else "off"
 
 
 def _newest_incoming_id(ctx: Ctx, thread: InboxThread) -> int:

@@ -28,7 +28,7 @@ from app.models import (
     WebhookEvent,
     Workspace,
 )
-from app.services import audit
+from app.services import analytics_rollup, audit
 from app.services.media import release_media, remove_files
 from app.services.users import UserError, count_admins
 
@@ -128,6 +128,8 @@ def delete_account_data(session: Session, settings, account: InstagramAccount) -
     _forget_unlinked(session, account)
     session.execute(delete(Post).where(Post.account_id == account.id))
     session.execute(delete(InstagramAccount).where(InstagramAccount.id == account.id))
+    # Its follower snapshots went with it (cascade): the workspace totals must drop them too.
+    analytics_rollup.rebuild(session, account.workspace_id)
     session.expire_all()
     counts["media_files"] = release_media(session, settings, media_ids)
     return counts

@@ -23,7 +23,13 @@ from app.services.media_store import KEY_RE, local_copy, storage
 
 log = logging.getLogger("kezek.privacy")
 
-SECRET_COLUMNS = {"token_ciphertext", "token_hash", "password_hash", "public_token"}
+SECRET_COLUMNS = {
+    "token_ciphertext",
+    "token_hash",
+    "password_hash",
+    "public_token",
+    "secret_ciphertext",
+}
 SECRET_TABLE_COLUMNS = {("auth_session", "id")}
 # Kezek's own bookkeeping, not data about the user.
 SKIPPED_TABLES = {"export_job", "deletion_request", "retention_run", "worker_heartbeat", "user"}

@@ -94,6 +94,16 @@ def list_identities(session: Session, user: User) -> list[Identity]:
     )
 
 
+def page_of_identities(
+    session: Session, user: User, *, after_id: int | None, limit: int
+) -> list[Identity]:
+    """A user's identities by id, after a cursor (for the API's paging)."""
+    stmt = select(Identity).where(Identity.user_id == user.id)
+    if after_id is not None:
+        stmt = stmt.where(Identity.id > after_id)
+    return list(session.scalars(stmt.order_by(Identity.id).limit(limit)))
+
+
 def _refresh(identity: Identity, profile: Profile) -> None:
     identity.display_name = profile.display_name[:120]
     identity.email = profile.email[:254]
@@ -148,14 +158,14 @@ def sign_in_methods(session: Session, user: User) -> int:
     return count + (1 if user.has_password else 0)
 
 
-def unlink(session: Session, user: User, identity_id: int, ip: str) -> Identity:
+def unlink(session: Session, user: User, identity_id: int, ip: str, via: str = "") -> Identity:
     """Remove one of the user's identities, keeping at least one way to sign in."""
     identity = session.scalar(
         select(Identity).where(Identity.id == identity_id, Identity.user_id == user.id)
     )
     if identity is None:
         raise IdentityError("identity_not_found")
-    detail = {"method": identity.provider}
+    detail = {"method": identity.provider, **({"via": via} if via else {})}
     if sign_in_methods(session, user) <= 1:
         audit.record(session, "identity_unlink", user=user, ip=ip, result="refused", detail=detail)
         raise IdentityError("last_method")

@@ -20,6 +20,7 @@ from app.models import (
     utcnow,
 )
 from app.services.automations import hook as automation_hook
+from app.services.outgoing_webhooks import events as webhook_events
 from app.services.webhooks import CommentEvent, MessagingEvent, parse_body, parse_entries
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,8 @@ def apply_comment(
         thread.customer_id = ev.from_id
         thread.customer_username = ev.username
     touch(thread, at, ev.text, unread=unread and not own)
+    if unread and not own and ev.from_id:  # a new customer comment (not the first backfill)
+        webhook_events.comment_received(session, account, comment)
     return comment
 
 
@@ -170,6 +173,8 @@ def apply_messaging(
             last = thread.last_customer_message_at
             thread.last_customer_message_at = at if last is None or at > last else last
         touch(thread, at, _preview(msg), unread=unread and incoming)
+        if unread and incoming:  # a new customer message (not an echo, nor the first backfill)
+            webhook_events.message_received(session, account, thread, msg)
         return msg
     if ev.kind == "edit":
         if ev.num_edit >= (msg.num_edit or 0):

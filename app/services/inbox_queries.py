@@ -10,13 +10,16 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import (
+    Contact,
     InboxAction,
     InboxComment,
     InboxMessage,
     InboxThread,
     InstagramAccount,
     InstagramMedia,
+    Tag,
 )
+from app.models.automation import contact_tag
 from app.services.workspaces import scoped
 
 CURSOR_RE = re.compile(r"^([0-9]{1,17})\.([0-9]{1,18})$")
@@ -33,6 +36,8 @@ class ThreadFilter:
     status: str | None = None
     unread: bool = False
     q: str = ""
+    tag_id: int | None = None  # the dashboard's select
+    tag: str = ""  # the API: a tag's name
 
 
 def encode_cursor(thread: InboxThread) -> str:
@@ -62,6 +67,27 @@ def _like(q: str) -> str:
     return f"%{escaped}%"
 
 
+def _tagged(workspace_id: int, f: ThreadFilter):
+    """The thread's person (the DM's customer, the top commenter) is a contact with the tag.
+
+    EXISTS over contact (unique account_id + igsid) and contact_tag (its primary key), both
+    reached by index from the thread; the tag must belong to the workspace.
+    """
+    cond = [
+        Contact.account_id == InboxThread.account_id,
+        Contact.igsid == InboxThread.customer_id,
+        Contact.workspace_id == workspace_id,
+        contact_tag.c.contact_id == Contact.id,
+        Tag.id == contact_tag.c.tag_id,
+        Tag.workspace_id == workspace_id,
+    ]
+    if f.tag_id is not None:
+        cond.append(Tag.id == f.tag_id)
+    if f.tag.strip():
+        cond.append(Tag.name == " ".join(f.tag.split())[:64])
+    return exists().where(*cond)
+
+
 def list_threads(
     session: Session, workspace_id: int, f: ThreadFilter, cursor: str | None, limit: int
 ) -> tuple[list[InboxThread], str | None]:
@@ -75,6 +101,8 @@ def list_threads(
         stmt = stmt.where(InboxThread.status == f.status)
     if f.unread:
         stmt = stmt.where(InboxThread.unread_count > 0)
+    if f.tag_id is not None or f.tag.strip():
+        stmt = stmt.where(_tagged(workspace_id, f))
     q = f.q.strip()[:100]
     if q:
         pattern = _like(q)

@@ -23,7 +23,7 @@ from app.models import (
 from app.services.accounts import handle_error
 from app.services.crypto import TokenCryptoError
 from app.services.inbox import apply_comment, apply_messaging, purge_webhook_events
-from app.services.instagram import read_token
+from app.services.instagram import read_token, record_usage
 from app.services.webhooks import CommentEvent, MessagingEvent
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ ACTIVE_THREADS = timedelta(days=3)
 CONVERSATIONS_PER_SYNC = 25
 MESSAGE_EXPANSION = "messages{id,created_time,from,to,message,attachments}"
 USAGE_CEILING = 75  # percent: above it, polling waits (reference §10.4)
+# A poll due this close to the end of a pause goes ahead (stored times lose their fraction).
+USAGE_SLACK = timedelta(seconds=5)
 WEBHOOK_KEEP = timedelta(days=7)
 
 
@@ -96,9 +98,9 @@ def sync_account(session, settings, client, account, state, now) -> dict:
     if account.status != AccountStatus.ACTIVE.value:
         state.next_at = now + interval
         return counts
-    regain = ((account.usage or {}).get("regain_access_seconds") or 0) if account.usage else 0
-    if (account.usage_percent or 0) >= USAGE_CEILING:
-        state.next_at = now + max(interval, timedelta(seconds=regain))
+    resume = usage_resume_at(account, interval)
+    if resume is not None and now < resume - USAGE_SLACK:
+        state.next_at = resume
         state.error = "rate_limited"
         return counts
     first = state.synced_at is None
@@ -109,6 +111,10 @@ def sync_account(session, settings, client, account, state, now) -> dict:
     except TokenCryptoError:
         state.error = "token_unreadable"
     except InstagramError as e:
+        if e.usage is not None:
+            # A throttled answer's usage headers (e.g. an app-level X-App-Usage, which
+            # names no account) are this account's rate-limit state too.
+            record_usage(account, e.usage)
         handle_error(session, account, e)
         state.error = e.message_key[:64]
         wait = e.retry_after_seconds or 15 * 60
@@ -121,6 +127,23 @@ def sync_account(session, settings, client, account, state, now) -> dict:
     state.next_at = now + interval
     session.flush()
     return counts
+
+
+def usage_resume_at(account: InstagramAccount, interval: timedelta) -> datetime | None:
+    """Until when polling pauses for the account's last usage reading (None: no pause).
+
+    A reading at or above USAGE_CEILING pauses polling for Instagram's
+    `estimated_time_to_regain_access`, and at least one polling interval, from the time it
+    was taken; then one poll is made, and its answers bring a fresh reading.
+    """
+    usage = account.usage or {}
+    if (account.usage_percent or 0) < USAGE_CEILING:
+        return None
+    at = _parse_time(usage.get("at"))
+    if at is None:
+        return None
+    regain = timedelta(seconds=usage.get("regain_access_seconds") or 0)
+    return at + max(interval, regain)
 
 
 def _media_ids(session, client, account, token, now, counts) -> list[str]:

@@ -46,15 +46,23 @@ def usage_recorder(session: Session):
     """An on_usage callback that stores the usage headers on the account they concern."""
 
     def record(ig_user_id: str | None, usage: UsageInfo) -> None:
-        if not ig_user_id:
-            return
         from sqlalchemy import select
 
-        account = session.scalar(
-            select(InstagramAccount).where(InstagramAccount.ig_user_id == ig_user_id)
+        # Calls on `me` name no account: X-Business-Use-Case-Usage is keyed by the IG_ID
+        # it concerns (reference §10.1), on successful and throttled answers alike.
+        ids = [ig_user_id] if ig_user_id else sorted({b.business_id for b in usage.business})
+        if not ids:
+            return
+        accounts = session.scalars(
+            select(InstagramAccount).where(InstagramAccount.ig_user_id.in_(ids))
         )
-        if account is not None:
-            record_usage(account, usage)
+        for account in accounts:
+            if not ig_user_id:
+                own = tuple(b for b in usage.business if b.business_id == account.ig_user_id)
+                usage_of = UsageInfo(app=usage.app, business=own)
+            else:
+                usage_of = usage
+            record_usage(account, usage_of)
 
     return record
 

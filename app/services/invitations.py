@@ -39,7 +39,13 @@ def hash_token(token: str) -> str:
 
 
 def create(
-    session: Session, workspace_id: int, role: str, email: str, inviter: User, ip: str
+    session: Session,
+    workspace_id: int,
+    role: str,
+    email: str,
+    inviter: User,
+    ip: str,
+    via: str = "",
 ) -> tuple[Invitation, str]:
     """Create an invitation; return it and its token (shown once, never stored)."""
     if role not in {r.value for r in Role}:
@@ -66,9 +72,14 @@ def create(
         user=inviter,
         workspace_id=workspace_id,
         ip=ip,
-        detail={"invitation": inv.id, "role": role},
+        detail=_detail({"invitation": inv.id, "role": role}, via),
     )
     return inv, token
+
+
+def _detail(detail: dict, via: str) -> dict:
+    """Audit detail, marking actions made through the API (`via="api"`)."""
+    return {**detail, "via": via} if via else detail
 
 
 def pending(session: Session, workspace_id: int, now: datetime | None = None) -> list[Invitation]:
@@ -84,7 +95,17 @@ def pending(session: Session, workspace_id: int, now: datetime | None = None) ->
     )
 
 
-def revoke(session: Session, inv: Invitation, actor: User, ip: str) -> None:
+def page(
+    session: Session, workspace_id: int, *, before_id: int | None, limit: int
+) -> list[Invitation]:
+    """All of the workspace's invitations (pending, accepted, expired), newest first."""
+    stmt = select(Invitation).where(Invitation.workspace_id == workspace_id)
+    if before_id is not None:
+        stmt = stmt.where(Invitation.id < before_id)
+    return list(session.scalars(stmt.order_by(Invitation.id.desc()).limit(limit)))
+
+
+def revoke(session: Session, inv: Invitation, actor: User, ip: str, via: str = "") -> None:
     """Delete an invitation so its link no longer works."""
     audit.record(
         session,
@@ -92,7 +113,7 @@ def revoke(session: Session, inv: Invitation, actor: User, ip: str) -> None:
         user=actor,
         workspace_id=inv.workspace_id,
         ip=ip,
-        detail={"invitation": inv.id},
+        detail=_detail({"invitation": inv.id}, via),
     )
     session.delete(inv)
     session.flush()

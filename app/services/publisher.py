@@ -22,11 +22,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.models import AccountStatus, InstagramAccount, InstagramMedia, utcnow
+from app.models import AccountStatus, InstagramAccount, utcnow
 from app.models.post import Post, PostStatus
+from app.services.publisher_pause import PAUSED
+from app.services.publisher_permalink import claim_permalinks, fetch_permalink, fill_permalinks
 
 log = logging.getLogger("kezek.publisher")
 
@@ -51,7 +53,8 @@ def _due_ids(session: Session, now: datetime, limit: int) -> list[int]:
         .join(InstagramAccount, InstagramAccount.id == Post.account_id)
         .where(
             Post.status.in_(CLAIMABLE),
-            Post.next_attempt_at <= now,
+            # Paused for a reconnect: resumed as soon as the account is active again.
+            or_(Post.next_attempt_at <= now, Post.error_key == PAUSED),
             or_(Post.lease_until.is_(None), Post.lease_until < now),
             InstagramAccount.status == AccountStatus.ACTIVE.value,
         )
@@ -66,27 +69,35 @@ def _due_ids(session: Session, now: datetime, limit: int) -> list[int]:
 def claim(
     session: Session, worker_id: str, now: datetime, lease_seconds: int, limit: int
 ) -> list[int]:
-    """Claim up to `limit` due posts for this worker; commits; returns their ids."""
+    """Claim up to `limit` due posts for this worker in one statement; commits; their ids."""
     if limit <= 0:
         return []
     ids = _due_ids(session, now, limit)
-    claimed = []
+    if not ids:
+        session.commit()
+        return []
     until = now + timedelta(seconds=lease_seconds)
-    for post_id in ids:
-        res = session.execute(
-            update(Post)
-            .where(
-                Post.id == post_id,
-                Post.status.in_(CLAIMABLE),
-                or_(Post.lease_until.is_(None), Post.lease_until < now),
-            )
-            .values(lease_owner=worker_id, lease_until=until)
-            .execution_options(synchronize_session=False)
+    # One UPDATE for the batch, still guarded per row by "lease free" (on SQLite another
+    # process may have claimed a row since the SELECT; on MariaDB the rows are locked).
+    session.execute(
+        update(Post)
+        .where(
+            Post.id.in_(ids),
+            Post.status.in_(CLAIMABLE),
+            or_(Post.lease_until.is_(None), Post.lease_until < now),
         )
-        if res.rowcount == 1:
-            claimed.append(post_id)
+        .values(lease_owner=worker_id, lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    # The rows now ours: worker ids are unique per process and only its claim loop claims.
+    claimed = list(
+        session.scalars(
+            select(Post.id).where(Post.id.in_(ids), Post.lease_owner == worker_id).order_by(Post.id)
+        )
+    )
     session.commit()
-    return claimed
+    order = {post_id: n for n, post_id in enumerate(ids)}
+    return sorted(claimed, key=order.__getitem__)
 
 
 def next_due_at(session: Session, now: datetime) -> datetime | None:
@@ -103,29 +114,6 @@ def next_due_at(session: Session, now: datetime) -> datetime | None:
         .order_by(Post.next_attempt_at)
         .limit(1)
     )
-
-
-def fill_permalinks(session: Session, limit: int = 200) -> int:
-    """Copy permalinks of published posts from the synced account media (no Graph call)."""
-    rows = session.execute(
-        select(Post, InstagramMedia.permalink)
-        .join(
-            InstagramMedia,
-            and_(
-                InstagramMedia.account_id == Post.account_id,
-                InstagramMedia.ig_media_id == Post.ig_media_id,
-            ),
-        )
-        .where(
-            Post.ig_media_id.is_not(None),
-            Post.permalink.is_(None),
-            InstagramMedia.permalink.is_not(None),
-        )
-        .limit(limit)
-    ).all()
-    for post, permalink in rows:
-        post.permalink = permalink
-    return len(rows)
 
 
 _PROXY_ENV = {
@@ -166,7 +154,7 @@ class Publisher:
         self.sessions = sessions
         self.settings = settings
         self.worker_id = worker_id or default_worker_id()
-        self.threads = threads or getattr(settings, "PUBLISH_THREADS", 8)
+        self.threads = threads or getattr(settings, "PUBLISH_THREADS", 32)
         self.lease_seconds = getattr(settings, "PUBLISH_LEASE_SECONDS", 120)
         self._client_factory = client_factory or (lambda on_usage: make_client(settings, on_usage))
         self._local = threading.local()
@@ -176,6 +164,10 @@ class Publisher:
         self._pool: ThreadPoolExecutor | None = None
         self._busy = 0
         self._lock = threading.Lock()
+        # Permalink lookups (publisher_permalink) use at most a quarter of the idle threads.
+        self.lookup_permalinks = getattr(settings, "PUBLISH_PERMALINK_LOOKUP", True)
+        self.permalink_slots = max(1, self.threads // 4)
+        self._permalink_busy = 0
 
     # -- clients: one per thread (a requests.Session each) ----------------------------------
     def client(self):
@@ -240,6 +232,11 @@ class Publisher:
         with self.sessions() as session:
             fill_permalinks(session)
             session.commit()
+        if self.lookup_permalinks:
+            with self.sessions() as session, self.write_lock:
+                found = claim_permalinks(session, self.worker_id, now, self.lease_seconds, limit)
+            for post_id in found:
+                fetch_permalink(self, post_id, now=now)
         return len(ids)
 
     def tick(self) -> int:
@@ -256,7 +253,22 @@ class Publisher:
             with self._lock:
                 self._busy += 1
             self._pool.submit(self._run_and_count, post_id)
+        if len(ids) < free and self.lookup_permalinks:
+            self._tick_permalinks()  # no due post is waiting: spare threads may look up
         return len(ids)
+
+    def _tick_permalinks(self) -> None:
+        with self._lock:
+            spare = min(self.threads - self._busy, self.permalink_slots - self._permalink_busy)
+        if spare <= 0:
+            return
+        with self.sessions() as session, self.write_lock:
+            ids = claim_permalinks(session, self.worker_id, utcnow(), self.lease_seconds, spare)
+        for post_id in ids:
+            with self._lock:
+                self._busy += 1
+                self._permalink_busy += 1
+            self._pool.submit(self._permalink_and_count, post_id)
 
     def _run_and_count(self, post_id: int) -> None:
         try:
@@ -264,6 +276,16 @@ class Publisher:
         finally:
             with self._lock:
                 self._busy -= 1
+
+    def _permalink_and_count(self, post_id: int) -> None:
+        try:
+            fetch_permalink(self, post_id)
+        except Exception:
+            log.exception("permalink lookup crashed", extra={"post": post_id})
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self._permalink_busy -= 1
 
     def idle(self) -> bool:
         with self._lock:

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from app.instagram import ErrorKind, InstagramError
 from app.models.post import Post, PostStatus
 from app.services.notifications import notify
+from app.services.outgoing_webhooks import events as webhook_events
+from app.services.publisher_pause import PAUSED
 
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 900
@@ -130,6 +132,27 @@ class ErrorPolicy:
         else:
             self.fail("container_error")
 
+    def pause(self) -> None:
+        """Wait for the account's reconnect without calling Instagram (see publisher_pause)."""
+        if self.post.error_key != PAUSED:
+            self.post.error_key = PAUSED
+            self.log("paused", "info", message_key=PAUSED)
+
+    def resume(self) -> bool:
+        """The account was reconnected (see publisher_pause); True to go on publishing now."""
+        post = self.post
+        post.error_key = None
+        if post.next_attempt_at is not None and post.next_attempt_at > self.now():
+            self.log("resumed", "info", message_key="reconnected")
+            return False  # upcoming: it waits for its time as before
+        if post.status in ("scheduled", "preparing", "ready") and self.past_deadline():
+            self.fail("account_disconnected")
+            return False
+        # Within its deadline (or media_publish may have been sent): on, with a fresh one.
+        post.deadline_at = self.now() + timedelta(seconds=self.settings.PUBLISH_DEADLINE_SECONDS)
+        self.log("resumed", "info", message_key="reconnected")
+        return True
+
     # -- outcomes -------------------------------------------------------------------------------
     def handle_token_dead(self, key: str, err: InstagramError | None) -> None:
         """Pause every post of the account until it is reconnected (the claim skips them)."""
@@ -174,6 +197,7 @@ class ErrorPolicy:
             },
             link=self.link(),
         )
+        self.defer(webhook_events.post_event, self.s, post, self.account, "post.failed")
 
     def finish_without_comment(self, key: str) -> None:
         """Published, but the first comment failed for good: done, with the reason kept."""
@@ -194,3 +218,4 @@ class ErrorPolicy:
             {"username": self.account.username, "post_id": post.id},
             link=self.link(),
         )
+        self.defer(webhook_events.post_event, self.s, post, self.account, "post.published")

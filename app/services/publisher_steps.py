@@ -6,8 +6,8 @@ import os
 import signal
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, joinedload
 
 from app.instagram import ErrorKind, InstagramError
 from app.models import AccountStatus, InstagramAccount, utcnow
@@ -18,6 +18,7 @@ from app.services import publisher_graph as graph
 from app.services.post_media import has_video
 from app.services.posts import add_log
 from app.services.publisher_errors import ErrorPolicy
+from app.services.publisher_pause import PAUSED
 
 PRE_PUBLISH = ("scheduled", "preparing", "ready")
 MAX_STEPS = 12
@@ -41,8 +42,19 @@ class Runner(ErrorPolicy):
         self.s = session
         self.settings = publisher.settings
         self.fixed_now = now
-        self.post: Post | None = session.get(Post, post_id)
-        self.account: InstagramAccount | None = None
+        # The post, its account and its media (with their items) in one round trip.
+        row = (
+            session.execute(
+                select(Post, InstagramAccount)
+                .outerjoin(InstagramAccount, InstagramAccount.id == Post.account_id)
+                .where(Post.id == post_id)
+                .options(joinedload(Post.media))
+            )
+            .unique()
+            .first()
+        )
+        self.post: Post | None = row[0] if row else None
+        self.account: InstagramAccount | None = row[1] if row else None
         self.token = ""
         self.resumed = False
         self.released = False
@@ -100,7 +112,6 @@ class Runner(ErrorPolicy):
         post = self.post
         if post is None or post.lease_owner != self.pub.worker_id:
             return
-        self.account = self.s.get(InstagramAccount, post.account_id)
         try:
             self._run()
         except LeaseLost:
@@ -115,14 +126,11 @@ class Runner(ErrorPolicy):
     def _run(self) -> None:
         post = self.post
         if self.account is None or self.account.status != AccountStatus.ACTIVE.value:
+            if self.account is not None and self.account.needs_reconnect:
+                self.pause()  # claimed just before its account's token died
             return
-        if post.error_key == "reconnect_needed":
-            # The account was reconnected: resume, with a fresh deadline.
-            post.error_key = None
-            post.deadline_at = self.now() + timedelta(
-                seconds=self.settings.PUBLISH_DEADLINE_SECONDS
-            )
-            self.log("resumed", "info", message_key="reconnected")
+        if post.error_key == PAUSED and not self.resume():
+            return
         token = graph.token_of(self.settings, self.account)
         if token is None:
             self.token_dead("token_unreadable", None)

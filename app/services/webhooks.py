@@ -124,11 +124,27 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
+def decode_body(body: bytes) -> str | None:
+    """The body as text when it is valid UTF-8 (Meta's encoding), else None.
+
+    `json.loads` on bytes would also take UTF-16/32 and UTF-8-encoded surrogates, which
+    cannot be stored as they came: such a body is refused, never stored "repaired".
+    """
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def parse_body(body: bytes | str) -> dict[str, Any] | None:
-    """The JSON object of a delivery, or None when it is not one."""
+    """The JSON object of a delivery, or None when it is not one (or not UTF-8)."""
+    if isinstance(body, bytes | bytearray):
+        body = decode_body(bytes(body))
+        if body is None:
+            return None
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

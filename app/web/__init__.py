@@ -35,6 +35,7 @@ def register_web(app: Flask) -> None:
         errors,
         identity,
         inbox,
+        links,
         main,
         media,
         notifications,
@@ -87,7 +88,7 @@ def register_web(app: Flask) -> None:
 
     for bp_module in (
         auth, main, admin, settings, notifications, accounts, inbox, webhooks, identity, media,
-        publishing, analytics, privacy, automations, assistant,
+        publishing, analytics, privacy, automations, assistant, links,
     ):
         app.register_blueprint(bp_module.bp)
     errors.register(app)

@@ -58,6 +58,10 @@ PUBLISH_ERRORS = {
         "Paused: the account's Instagram connection stopped working. Reconnect the account and "
         "the post will be published."
     ),
+    "account_disconnected": _l(
+        "Not published: the account stayed disconnected until after the post's deadline. "
+        "Reschedule the post or retry it."
+    ),
     "container_error": _l("Instagram could not process the media file."),
     "container_expired": _l("The prepared upload expired before it was published."),
     "media_not_ready": _l("Instagram is still processing the video."),
@@ -90,6 +94,12 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 
+# Informational steps of a post's log (message_key of rows whose result is "info").
+INFO_LABELS = {
+    "reconnect_needed": _l("Paused until the account is reconnected"),
+    "reconnected": _l("The account was reconnected; publishing resumed"),
+}
+
 FALLBACK = _l("Something went wrong with this post.")
 
 
@@ -103,4 +113,4 @@ def post_error_text(code: str | None) -> str:
 
 def status_label(status: str) -> str:
     """The translated name of a post status."""
-    return str(STATUS_LABELS.get(status, status))
+    return str(STATUS_LABELS.get(status) or INFO_LABELS.get(status) or status)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.models import FollowerSnapshot, InstagramAccount, MediaInsight, utcnow
 from app.models.analytics import SnapshotStatus
+from app.services.analytics_rollup import rebuild
 from tests.conftest import login
 from tests.test_accounts import connect
 
@@ -109,6 +110,10 @@ def add_snapshots(session, account, values: dict[int, int | None]) -> None:
                 media_count=None if followers is None else 3,
             )
         )
+    session.flush()
+    # Rows written directly, not through store_snapshot: rebuild the workspace roll-up from
+    # them as the migration's backfill does.
+    rebuild(session, account.workspace_id)
     session.commit()
 
 

@@ -27,6 +27,17 @@ ENDPOINTS = [
     ("get", "/accounts/1", None),
     ("delete", "/accounts/1", None),
     ("post", "/accounts/1/sync", None),
+    ("get", "/invitations", None),
+    ("post", "/invitations", {"role": "viewer"}),
+    ("delete", "/invitations/1", None),
+    ("get", "/me/identities", None),
+    ("delete", "/me/identities/1", None),
+    ("get", "/webhook-endpoints", None),
+    ("post", "/webhook-endpoints", {"url": "https://h.example/", "events": ["post.failed"]}),
+    ("patch", "/webhook-endpoints/1", {"active": False}),
+    ("delete", "/webhook-endpoints/1", None),
+    ("post", "/webhook-endpoints/1/rotate-secret", None),
+    ("get", "/webhook-endpoints/1/deliveries", None),
 ]
 WRITES = [e for e in ENDPOINTS if e[0] != "get"]
 

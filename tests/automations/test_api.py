@@ -82,6 +82,9 @@ def test_flows_crud_with_button_payloads(alice_api):
     assert button == {"title": "Цены", "payload": f"KZ:{flow['id']}:1:0", "next": 2}
     assert flow["stats"] == {
         "started": 0,
+        "delivered": 0,
+        "clicked": 0,
+        "clicks": 0,
         "completed": 0,
         "timed_out": 0,
         "failed": 0,

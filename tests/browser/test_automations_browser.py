@@ -32,6 +32,9 @@ def test_owner_builds_a_keyword_rule_and_sees_it_fire(
     page.click("#login-submit")
     page.click("nav >> text=Automations")
     page.click("#new-rule")
+    # No AI model on this server: "AI reply" is offered but disabled, with the reason.
+    expect(page.locator("#ai_reply")).to_be_disabled()
+    expect(page.locator("#ai-reply-hint")).to_have_attribute("data-state", "not_configured")
     page.fill("#name", "Цена → прайс")
     page.select_option("#trigger", "comment")
     page.fill("#keywords", "цена\nбағасы")

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import io
-import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from PIL import Image
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.config import ROOT
 from tests.conftest import IG_APP_ID, IG_APP_SECRET, TEST_KEY
+from tests.faults import processes
 from tests.faults.mariadb_server import PrivateMariaDB
 
 # Fixtures of other areas the fault checks drive (imported, so registered here too).
@@ -24,57 +20,19 @@ from tests.inbox.conftest import owner, process, stack  # noqa: F401, E402
 from tests.media.conftest import editor  # noqa: F401, E402
 from tests.publishing.conftest import env  # noqa: F401, E402
 
-# Variables of ours that must not leak from the developer's shell into a child process.
-_OURS = (
-    "KEZEK",
-    "SECRET_KEY",
-    "TOKEN_ENCRYPTION",
-    "DATABASE_URL",
-    "PUBLIC_BASE_URL",
-    "INSTAGRAM",
-    "META_",
-    "GUNICORN",
-    "MEDIA_DIR",
-    "PUBLISH_",
-    "INBOX_",
-    "HEARTBEAT",
-    "AUTOMATION_",
-    "AI_",
-    "PROXY_HOPS",
-    "PORT",
-)
-
-
-def jpeg(size=(1080, 1080), color=(30, 120, 200)) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", size, color).save(buf, "JPEG", quality=70)
-    return buf.getvalue()
-
 
 def child_env(database_url: str, base_url: str, **extra) -> dict[str, str]:
-    """Settings of a real Kezek process on `database_url` talking to the sandbox at `base_url`.
-
-    `base_url` also serves the public media URLs (/m/...), so Instagram's fetches do not
-    depend on the database that the tests take down.
-    """
-    out = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
-    sandbox = f"{base_url}/_sandbox"
-    out.update(
-        KEZEK_ENV="testing",
-        DATABASE_URL=database_url,
-        SECRET_KEY="test-" + "s" * 40,
-        TOKEN_ENCRYPTION_KEYS=TEST_KEY,
-        PUBLIC_BASE_URL=base_url,
-        INSTAGRAM_APP_ID=IG_APP_ID,
-        INSTAGRAM_APP_SECRET=IG_APP_SECRET,
-        INSTAGRAM_GRAPH_URL=sandbox,
-        INSTAGRAM_API_URL=sandbox,
-        INSTAGRAM_AUTHORIZE_URL=f"{sandbox}/oauth/authorize",
-        MEDIA_DIR=tempfile.mkdtemp(prefix="kezek-faults-media-"),
-        LOG_LEVEL="WARNING",
+    """Settings of a real Kezek process of the tests, on `database_url` and the stub at
+    `base_url`."""
+    return processes.child_env(
+        database_url,
+        base_url,
+        secret_key="test-" + "s" * 40,
+        encryption_keys=TEST_KEY,
+        app_id=IG_APP_ID,
+        app_secret=IG_APP_SECRET,
+        **extra,
     )
-    out.update({k: str(v) for k, v in extra.items()})
-    return out
 
 
 class Child:
@@ -150,40 +108,9 @@ def private_mariadb(tmp_path_factory):
         server.cleanup()
 
 
-class StubServer:
-    """Sandbox at /_sandbox plus a stand-in for Kezek's public media URLs at /m/."""
-
-    def __init__(self, sandbox_app, media_body: bytes):
-        from werkzeug.middleware.dispatcher import DispatcherMiddleware
-        from werkzeug.wrappers import Response
-
-        def media(environ, start_response):
-            return Response(media_body, mimetype="image/jpeg")(environ, start_response)
-
-        def not_found(environ, start_response):
-            return Response("not found", status=404)(environ, start_response)
-
-        class Quiet(WSGIRequestHandler):
-            def log(self, *a, **k):
-                pass
-
-        app = DispatcherMiddleware(not_found, {"/_sandbox": sandbox_app, "/m": media})
-        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.thread.join(5)
-
-
 @pytest.fixture
 def stub_stack():
     """The Instagram sandbox and a media stand-in on one loopback server."""
-    from app.instagram.sandbox import create_sandbox_app
-
-    sandbox = create_sandbox_app({"app_id": IG_APP_ID, "app_secret": IG_APP_SECRET})
-    server = StubServer(sandbox, jpeg())
+    server = processes.StubServer(IG_APP_ID, IG_APP_SECRET).start()
     yield server
     server.stop()

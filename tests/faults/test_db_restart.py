@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import signal
 import threading
@@ -24,66 +23,32 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import create_app
 from app.extensions import make_engine
 from app.migrate import upgrade
-from app.models import InstagramAccount, Membership, WorkerHeartbeat, utcnow
+from app.models import WorkerHeartbeat, utcnow
 from app.models.inbox import InboxComment, InboxMessage, WebhookEvent
-from app.models.media import MediaItem
 from app.models.post import Post
-from app.services.instagram import store_token
-from app.services.posts import create_posts
-from app.services.users import create_user
 from tests.conftest import IG_APP_SECRET, PASSWORD, app_config
-from tests.faults.conftest import child_env, jpeg
+from tests.faults.conftest import child_env
 from tests.faults.mariadb_server import free_port
+from tests.faults.processes import (
+    comment_id,
+    ready,
+    seed_owner_with_posts,
+    sign_in,
+    webhook_delivery,
+)
 
 pytestmark = pytest.mark.timeout(300)
 
 ACCOUNTS = ("17841400000000001", "17841400000000002", "17841400000000003")
 CUSTOMER = "6100000000000001"
+TAG = "fault"
 POSTS = 24
 
 
 def signed(body: bytes) -> str:
     return "sha256=" + hmac.new(IG_APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
-
-
-def delivery(n: int) -> tuple[str, bytes]:
-    """Delivery n: a DM (even) or a comment (odd), with a unique id."""
-    ts = int(time.time() * 1000)
-    if n % 2 == 0:
-        key = f"mid.fault.{n}"
-        entry = {
-            "id": ACCOUNTS[0],
-            "time": ts,
-            "messaging": [
-                {
-                    "sender": {"id": CUSTOMER},
-                    "recipient": {"id": ACCOUNTS[0]},
-                    "timestamp": ts,
-                    "message": {"mid": key, "text": f"hello {n}"},
-                }
-            ],
-        }
-    else:
-        key = f"1790000{n:08d}"
-        entry = {
-            "id": ACCOUNTS[0],
-            "time": ts // 1000,
-            "changes": [
-                {
-                    "field": "comments",
-                    "value": {
-                        "id": key,
-                        "text": f"comment {n}",
-                        "from": {"id": CUSTOMER, "username": "customer.one"},
-                        "media": {"id": "17900000000000001"},
-                    },
-                }
-            ],
-        }
-    return key, json.dumps({"object": "instagram", "entry": [entry]}).encode()
 
 
 class WebhookSender(threading.Thread):
@@ -100,7 +65,7 @@ class WebhookSender(threading.Thread):
     def run(self) -> None:
         n = 0
         while not self.stop.is_set():
-            key, body = delivery(n)
+            key, body = webhook_delivery(n, ACCOUNTS[0], CUSTOMER, TAG)
             while True:
                 try:
                     resp = self.http.post(
@@ -121,84 +86,6 @@ class WebhookSender(threading.Thread):
             time.sleep(self.interval)
 
 
-def _seed(url: str, stack) -> tuple[list[int], int]:
-    """An owner, three accounts with sandbox tokens, a media item and POSTS scheduled posts."""
-    app = create_app({**app_config(url), "PUBLIC_BASE_URL": stack.url})
-    settings = app.config["SETTINGS"]
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as s:
-        user = create_user(s, "faults-owner", PASSWORD)
-        s.commit()
-        ws = s.scalar(select(Membership.workspace_id).where(Membership.user_id == user.id))
-        accounts = []
-        for ig_id in ACCOUNTS:
-            minted = requests.post(
-                f"{stack.url}/_sandbox/_admin/tokens", json={"ig_user_id": ig_id}, timeout=10
-            ).json()
-            acct = InstagramAccount(workspace_id=ws, ig_user_id=ig_id, username=f"u{ig_id[-1]}")
-            s.add(acct)
-            s.flush()
-            store_token(settings, acct, minted["access_token"], minted["expires_in"])
-            accounts.append(acct)
-        body = jpeg()
-        item = MediaItem(
-            workspace_id=ws,
-            kind="image",
-            state="ready",
-            original_name="p.jpg",
-            content_type="image/jpeg",
-            size_bytes=len(body),
-            width=1080,
-            height=1080,
-            storage_key="ab/ab" + "0" * 30 + ".jpg",
-            public_token="t" * 32,
-            progress=100,
-            created_by_id=user.id,
-        )
-        s.add(item)
-        s.commit()
-        # Due from 6 s from now on, one every 0.6 s: before, during and after both outages.
-        start = utcnow() + timedelta(seconds=6)
-        ids = []
-        for i in range(POSTS):
-            (post,) = create_posts(
-                s,
-                settings,
-                workspace_id=ws,
-                user=user,
-                account_ids=[accounts[i % 3].id],
-                type="image",
-                media_ids=[item.id],
-                caption=f"fault post {i}",
-                scheduled_at=start + timedelta(seconds=0.6 * i),
-            )
-            ids.append(post.id)
-        s.commit()
-    engine.dispose()
-    return ids, ws
-
-
-def _login(port: int) -> requests.Session:
-    http = requests.Session()
-    page = http.get(f"http://127.0.0.1:{port}/login", timeout=10).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
-    resp = http.post(
-        f"http://127.0.0.1:{port}/login",
-        data={"csrf_token": token, "username": "faults-owner", "password": PASSWORD},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert resp.status_code == 302, resp.text
-    return http
-
-
-def _ready(port: int) -> bool:
-    try:
-        return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
-
-
 def test_app_and_scheduler_survive_database_restarts_without_loss(
     private_mariadb, stub_stack, spawn
 ):
@@ -207,9 +94,21 @@ def test_app_and_scheduler_survive_database_restarts_without_loss(
     db.execute("CREATE DATABASE kezek_restart CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     url = f"{db.url}kezek_restart?charset=utf8mb4"
     upgrade(url)
-    post_ids, _ = _seed(url, stub_stack)
+    post_ids = seed_owner_with_posts(
+        url,
+        stub_stack.url,
+        app_config(url),
+        username="faults-owner",
+        password=PASSWORD,
+        accounts=ACCOUNTS,
+        posts=POSTS,
+        # Due from 6 s from now on, one every 0.6 s: before, during and after both outages.
+        start=utcnow() + timedelta(seconds=6),
+        every=0.6,
+    ).post_ids
 
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
     common = {"AUTOMATION_DELAY_SECONDS": "0", "DB_CONNECT_RETRY_SECONDS": "60"}
     gunicorn = spawn(
         ["-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "app.wsgi:app"],
@@ -236,7 +135,7 @@ def test_app_and_scheduler_survive_database_restarts_without_loss(
         ),
         "scheduler",
     )
-    gunicorn.wait_until(lambda: _ready(port), 90, "an answer on /readyz")
+    gunicorn.wait_until(lambda: ready(base), 90, "an answer on /readyz")
     engine = make_engine(url)
 
     def beats() -> int:
@@ -244,7 +143,7 @@ def test_app_and_scheduler_survive_database_restarts_without_loss(
             return conn.scalar(select(func.coalesce(func.sum(WorkerHeartbeat.beats), 0)))
 
     scheduler.wait_until(lambda: beats() >= 1, 90, "a heartbeat")
-    dashboard = _login(port)
+    dashboard = sign_in(base, "faults-owner", PASSWORD)
     assert dashboard.get(f"http://127.0.0.1:{port}/publishing/", timeout=10).status_code == 200
 
     sender = WebhookSender(f"http://127.0.0.1:{port}/webhooks/instagram", rate=25)
@@ -260,7 +159,7 @@ def test_app_and_scheduler_survive_database_restarts_without_loss(
 
     # Both processes recovered on their own: same pids, ready, beating, serving pages.
     assert gunicorn.alive() and scheduler.alive()
-    gunicorn.wait_until(lambda: _ready(port), 60, "/readyz after the restarts")
+    gunicorn.wait_until(lambda: ready(base), 60, "/readyz after the restarts")
     before = beats()
     scheduler.wait_until(lambda: beats() >= before + 2, 60, "heartbeats after the restarts")
     for path in ("/", "/publishing/", "/inbox/"):
@@ -290,7 +189,9 @@ def test_app_and_scheduler_survive_database_restarts_without_loss(
         assert None not in media_ids and len(set(media_ids)) == POSTS
         mids = s.scalars(select(InboxMessage.mid).where(InboxMessage.mid.like("mid.fault.%")))
         comments = s.scalars(
-            select(InboxComment.ig_comment_id).where(InboxComment.ig_comment_id.like("1790000%"))
+            select(InboxComment.ig_comment_id).where(
+                InboxComment.ig_comment_id.like(comment_id(TAG, 0)[:5] + "%")
+            )
         )
         stored = sorted([*mids, *comments])
         raw = list(s.scalars(select(WebhookEvent.body)))
@@ -299,7 +200,8 @@ def test_app_and_scheduler_survive_database_restarts_without_loss(
     assert len(set(stored)) == len(stored) > 100
     # Every accepted delivery is in a stored batch (at least once: a delivery whose commit
     # was cut by the crash may be answered 503, delivered again and stored twice).
-    raw_keys = {k for body in raw for k in re.findall(r'"(mid\.fault\.\d+|1790000\d{8})"', body)}
+    pattern = r'"(mid\.fault\.\d+|' + comment_id(TAG, 0)[:5] + r'\d{10})"'
+    raw_keys = {k for body in raw for k in re.findall(pattern, body)}
     assert set(sender.accepted) <= raw_keys
 
     state = requests.get(f"{stub_stack.url}/_sandbox/_admin/state", timeout=10).json()

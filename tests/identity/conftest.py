@@ -13,6 +13,7 @@ import requests
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from app.services import jwks
 from tests.conftest import LiveServer, csrf_from
 from tests.identity.fakes import FakeOAuth, FakeTelegram
 
@@ -63,6 +64,7 @@ def provider_fakes(app) -> Iterator[Providers]:
     )
     server = LiveServer(root)
     configure(app.config["SETTINGS"], server.url)
+    jwks.CACHE.clear()  # keys fetched from an earlier test's fake on the same port
     try:
         yield Providers(server.url, google, yandex, telegram)
     finally:

@@ -45,8 +45,14 @@ class FakeOAuth:
         self.user = {"sub": "g-1001", "email": "dana@example.com", "name": "Dana Abenova"}
         self.consent_page = False
         self.claims_override: dict = {}
-        # The key that signs ID tokens; their header always names the published "google-1".
+        # ID tokens name key `kid` in their header and are signed with `signing_key` (another
+        # key makes a bad signature); /certs publishes the keys in `published`, with
+        # `cache_control` as Google sends it, and counts its requests.
+        self.kid = "google-1"
         self.signing_key = "google-1"
+        self.published = ["google-1"]
+        self.cache_control = "public, max-age=20925, must-revalidate, no-transform"
+        self.certs_requests = 0
         self.codes: dict[str, dict] = {}
         self.tokens: dict[str, dict] = {}
         self.token_requests: list[dict] = []
@@ -140,10 +146,18 @@ class FakeOAuth:
             "nonce": grant.get("nonce", ""),
             **self.claims_override,
         }
-        return jwt.encode({"alg": "RS256", "kid": "google-1"}, claims, rsa_key(self.signing_key))
+        return jwt.encode({"alg": "RS256", "kid": self.kid}, claims, rsa_key(self.signing_key))
+
+    def rotate(self, kid: str) -> None:
+        """Publish a new key next to the old one and sign with it from now on."""
+        self.published.append(kid)
+        self.kid = self.signing_key = kid
 
     def certs(self):
-        return jsonify({"keys": [rsa_key("google-1").as_dict(private=False)]})
+        self.certs_requests += 1
+        resp = jsonify({"keys": [rsa_key(k).as_dict(private=False) for k in self.published]})
+        resp.headers["Cache-Control"] = self.cache_control
+        return resp
 
     def info(self):
         header = request.headers.get("Authorization", "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -86,12 +87,50 @@ def test_sync_never_deletes_messages_beyond_the_newest_twenty(stack, app, sessio
 def test_sync_waits_while_the_rate_limit_is_high(stack, app, session):
     account = session.get(InstagramAccount, stack.account.id)
     account.usage_percent = 90
-    account.usage = {"max_percent": 90, "regain_access_seconds": 1800}
+    account.usage = {
+        "max_percent": 90,
+        "regain_access_seconds": 1800,
+        "at": utcnow().isoformat(),
+    }
     session.commit()
     counts = run_sync(app)
     assert counts["calls"] == 0 and count(session, InboxComment) == 0
     state = session.scalar(select(InboxSyncState))
     assert state.error == "rate_limited" and state.next_at > utcnow() + timedelta(minutes=29)
+
+
+@pytest.mark.parametrize("code", [4, 17, 32, 613])
+def test_throttled_answer_records_usage_and_the_next_run_waits(stack, app, session, code):
+    # Instagram throttles the first call and says (in the usage headers) to wait 30 minutes.
+    stack.admin(
+        "POST", "faults", {"kind": "throttle", "endpoint": "*", "code": code, "minutes": 30}
+    )
+    before = utcnow().replace(microsecond=0)
+    run_sync(app)
+    session.expire_all()
+    account = session.get(InstagramAccount, stack.account.id)
+    assert account.usage_percent == 100 and account.usage["regain_access_seconds"] == 1800
+    assert session.scalar(select(InboxSyncState)).error.startswith("rate_limited")
+    assert count(session, InboxComment) == 0
+
+    # The account's turn comes early (a new poll requested 10 minutes later): it still waits,
+    # without a single call, until Instagram's estimate has passed.
+    state = session.scalar(select(InboxSyncState))
+    state.next_at = utcnow()
+    session.commit()
+    counts = run_sync(app, now=utcnow() + timedelta(minutes=10))
+    assert counts["accounts"] == 1 and counts["calls"] == 0
+    session.expire_all()
+    state = session.scalar(select(InboxSyncState))
+    assert state.error == "rate_limited"
+    assert state.next_at >= before + timedelta(minutes=30) - timedelta(seconds=5)
+
+    # Then it polls again, and the fresh answers' headers replace the throttled reading.
+    counts = run_sync(app, now=state.next_at)
+    assert counts["calls"] > 0 and count(session, InboxComment) > 0
+    session.expire_all()
+    assert session.scalar(select(InboxSyncState)).error is None
+    assert session.get(InstagramAccount, stack.account.id).usage_percent < 75
 
 
 def test_retention_purges_threads_idle_past_the_limit(app, session, account):

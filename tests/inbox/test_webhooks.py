@@ -147,3 +147,37 @@ def test_batch_for_a_disconnected_account_is_dropped(hook, process, session, acc
     hook.post(COMMENT)
     assert process()["dropped"] == 1
     assert session.scalars(select(InboxThread)).all() == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # JSON that json.loads(bytes) would take (it detects UTF-16/32) but that is not UTF-8.
+        json.dumps(COMMENT, ensure_ascii=False).encode("utf-16"),
+        json.dumps(COMMENT, ensure_ascii=False).encode("utf-32-le"),
+        # A UTF-8-encoded surrogate (json.loads decodes bytes with "surrogatepass").
+        b'{"object": "instagram", "entry": [], "note": "\xed\xa0\x80"}',
+        # Latin-1 text and a truncated multi-byte sequence.
+        '{"object": "instagram", "entry": [], "note": "café"}'.encode("latin-1"),
+        '{"object": "instagram", "entry": [], "note": "Сәлем"}'.encode()[:-3] + b'"}',
+    ],
+    ids=["utf16", "utf32", "surrogate", "latin1", "truncated"],
+)
+def test_body_that_is_not_utf8_is_400_after_the_signature_and_stores_nothing(hook, session, raw):
+    # Signed: checked after the signature, refused as it is, never stored "repaired".
+    resp = hook.post(None, raw=raw)
+    assert (resp.status_code, resp.text) == (400, "bad request")
+    # Unsigned: the signature check comes first.
+    assert hook.post(None, raw=raw, secret="").status_code == 403
+    assert events(session) == []
+
+
+def test_utf8_body_is_stored_byte_for_byte(hook, session):
+    raw = json.dumps(
+        {**COMMENT, "note": "Сколько стоит? Қанша тұрады? 👍", "unknown": {"nested": [1, None]}},
+        ensure_ascii=False,
+        indent=1,
+    ).encode()
+    assert hook.post(None, raw=raw).status_code == 200
+    [event] = events(session)
+    assert event.body.encode() == raw

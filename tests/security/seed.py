@@ -227,6 +227,24 @@ class Seed:
         return tag
 
     @cached_property
+    def link(self):
+        """A tracked link of the flow, as sent to the contact (its URL carries no marker:
+        the redirect's Location is meant for whoever holds the token)."""
+        from app.models import AutomationLink
+
+        return self._add(
+            AutomationLink(
+                workspace_id=self.ws.id,
+                token=secrets.token_urlsafe(16),
+                url=f"https://shop.example/offer-{self.n}",
+                url_hash=secrets.token_hex(32),
+                flow_id=self.flow.id,
+                step_position=1,
+                contact_id=self.contact.id,
+            )
+        )
+
+    @cached_property
     def field(self):
         from app.services.automations import contacts
 
@@ -299,6 +317,38 @@ class Seed:
             )
         )
 
+    @cached_property
+    def webhook_endpoint(self):
+        from app.models import WebhookEndpoint
+
+        return self._add(
+            WebhookEndpoint(
+                workspace_id=self.ws.id,
+                url=f"https://hooks.example/{self.marker.lower()}",
+                description=f"{self.marker} endpoint",
+                events=["post.published"],
+                secret_ciphertext="",
+            )
+        )
+
+    @cached_property
+    def webhook_delivery(self):
+        from app.models import WebhookDelivery, utcnow
+
+        return self._add(
+            WebhookDelivery(
+                workspace_id=self.ws.id,
+                endpoint_id=self.webhook_endpoint.id,
+                event_type="post.failed",
+                event_id=f"evt_{self.marker.lower()}",
+                payload={"data": {"caption": self.marker}},
+                status="failed",
+                attempts=8,
+                last_error=f"http_{500 + self.n % 10}",
+                created_at=utcnow(),
+            )
+        )
+
     def everything(self) -> None:
         """Create one of each kind now (so list pages have something to leak)."""
         for name in (
@@ -310,6 +360,7 @@ class Seed:
             "snippet",
             "rule",
             "flow",
+            "link",
             "tag",
             "field",
             "knowledge",
@@ -318,6 +369,7 @@ class Seed:
             "api_token",
             "identity",
             "export",
+            "webhook_delivery",
         ):
             getattr(self, name)
         self.session.commit()
@@ -329,6 +381,8 @@ PARAM_FACTORIES: dict[str, Param] = {
     "comment_id": Param(lambda s: s.comment.id),
     "contact_id": Param(lambda s: s.contact.id),
     "export_id": Param(lambda s: s.export.id),
+    "endpoint_id": Param(lambda s: s.webhook_endpoint.id),
+    "delivery_id": Param(lambda s: s.webhook_delivery.id),
     "job_id": Param(lambda s: s.export.id),
     "token": Param(lambda s: s.export_token),  # the download link's secret of that export
     "field_id": Param(lambda s: s.field.id),
@@ -347,6 +401,8 @@ PARAM_FACTORIES: dict[str, Param] = {
     "user_id": Param(lambda s: s.user.id),
     "workspace_id": Param(lambda s: s.ws.id),
     "public_token": Param(lambda s: s.media.public_token),
+    # A capability URL (/r/<token>): it redirects whoever holds it, like a public media URL.
+    "link_token": Param(lambda s: s.link.token, tenant=False),
     "name": Param(lambda s: "image.jpg"),
     # Not rows of anyone: the same value whoever asks.
     "kind": Param(lambda s: "posts", tenant=False),

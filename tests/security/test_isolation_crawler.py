@@ -46,6 +46,7 @@ PUBLIC_ENDPOINTS = {
     "privacy.deauthorize_callback": "Meta's signed deauthorize callback (signed_request)",
     "webhooks.verify": "Meta's webhook verification handshake (verify token)",
     "media.public_file": "capability URL Instagram fetches media from (secret token)",
+    "links.follow": "tracked link of an automated DM: counts a click, redirects (secret token)",
     "identity.accept": "invitation landing page (secret invitation token)",
     "identity.join": "accepting an invitation by creating an account",
     "identity.accept_with": "accepting an invitation with Google/Yandex/Telegram",
@@ -82,6 +83,7 @@ PERSONAL_WRITES = {
     "api.mark_all_notifications_read": "own read marks",
     "api.start_data_export": "own data export",
     "api.delete_all_my_data": "deleting own account",
+    "api.unlink_my_identity": "own sign-in methods",
     "admin.users": "operator admin only (403 for everyone else, checked as 403 too)",
 }
 

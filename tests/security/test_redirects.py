@@ -48,3 +48,32 @@ def test_switching_workspace_never_redirects_off_site(client, make_user):
         )
         assert resp.status_code == 302
         assert not _offsite(resp.headers["Location"]), (target, resp.headers["Location"])
+
+
+def test_tracked_link_redirect_goes_only_to_its_stored_url(app, client, make_user, session):
+    """/r/<token> (no sign-in) is a 404 for any token it did not issue, and a known token
+    leads to the URL stored with it whatever the query string says."""
+    import secrets
+
+    from app.models import AutomationLink
+
+    user = make_user("alice")
+    link = AutomationLink(
+        workspace_id=user.memberships[0].workspace_id,
+        token=secrets.token_urlsafe(16),
+        url="https://shop.example/sale",
+        url_hash="0" * 64,
+    )
+    session.add(link)
+    session.commit()
+    for token in (secrets.token_urlsafe(16), link.token.upper(), link.token[:-2], "..", "%2F"):
+        if token == link.token:
+            continue
+        assert client.get(f"/r/{token}").status_code == 404, token
+    assert client.get("/r/").status_code == 404
+    for target in HOSTILE:
+        resp = client.get(f"/r/{link.token}", query_string={"next": target, "url": target})
+        assert resp.status_code == 302
+        assert resp.headers["Location"] == "https://shop.example/sale"
+    login(client, "alice")  # signed in or not, the same answer
+    assert client.get(f"/r/{secrets.token_urlsafe(16)}").status_code == 404

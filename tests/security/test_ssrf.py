@@ -57,10 +57,21 @@ CALL_SITES = {
         "authorize_access_token(",
     ): "GOOGLE_TOKEN_URL / GOOGLE_JWKS_URL / YANDEX_OAUTH_URL",
     ("app/web/identity/oauth.py", "requests.get("): "YANDEX_LOGIN_URL",
+    # Google's keys, cached per process; oauth.py passes the URL from GOOGLE_JWKS_URL.
+    ("app/services/jwks.py", "requests.get("): "GOOGLE_JWKS_URL (given by identity/oauth.py)",
     # The sandbox plays Instagram in development (never with a real app id, never in
     # production): it fetches the media URLs Kezek gives it and posts webhooks to Kezek.
     ("app/instagram/sandbox/media_checks.py", "requests.get("): "sandbox only: Kezek's media URL",
     ("app/instagram/sandbox/webhooks.py", "requests.post("): "sandbox only: Kezek's webhook URL",
+    # The one deliberate exception: outgoing webhooks POST to URLs an editor registered. They
+    # are https-only in production, refused when any address is private/loopback/link-local
+    # (checked on save and again before each send, connecting to the checked address) unless
+    # OUTGOING_WEBHOOKS_ALLOW_PRIVATE, never follow redirects and time out after
+    # OUTGOING_WEBHOOKS_TIMEOUT_SECONDS (tests/automations/test_outgoing_webhooks_ssrf.py).
+    (
+        "app/services/outgoing_webhooks/sending.py",
+        "urlopen(",
+    ): "a workspace's registered endpoint URL, public addresses only (see above)",
 }
 # The setting each file must read its host from.
 SETTINGS_USED = {
@@ -69,6 +80,10 @@ SETTINGS_USED = {
     "app/services/media.py": ("PUBLIC_BASE_URL",),
     "app/web/identity/oauth.py": ("GOOGLE_TOKEN_URL", "YANDEX_OAUTH_URL", "YANDEX_LOGIN_URL"),
     "app/services/instagram.py": ("INSTAGRAM_GRAPH_URL", "INSTAGRAM_API_URL"),
+    "app/services/outgoing_webhooks/sending.py": (
+        "OUTGOING_WEBHOOKS_TIMEOUT_SECONDS",
+        "resolve(settings",
+    ),
 }
 # Modules that may import an HTTP client (for types or exceptions, or to make the calls above).
 CLIENT_MODULES = {path for path, _ in CALL_SITES} | {

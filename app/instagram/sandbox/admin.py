@@ -112,6 +112,21 @@ def mint_token():
         )
 
 
+@bp.delete("/_admin/tokens")
+def revoke_tokens():
+    """Kill an account's tokens (as a password change does): later calls get a 190."""
+    body = _body()
+    st = state()
+    with st.lock:
+        ig_id = str(body.get("ig_user_id", ""))
+        if ig_id not in st.accounts:
+            return jsonify({"error": "unknown ig_user_id"}), 404
+        dead = [value for value, token in st.tokens.items() if token.ig_id == ig_id]
+        for value in dead:
+            del st.tokens[value]
+        return jsonify({"revoked": len(dead)})
+
+
 @bp.get("/_admin/state")
 def inspect():
     """Counts and summaries (no token values) for inspection."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import threading
 from typing import Any
 
 import requests
@@ -28,12 +30,30 @@ def _unreachable(url: str) -> GraphError:
     )
 
 
+_LOCAL = threading.local()
+_PROXY_ENV = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def _session() -> requests.Session:
+    """A keep-alive session per thread, as a real fetcher reuses its connections."""
+    session = getattr(_LOCAL, "session", None)
+    if session is None:
+        session = requests.Session()
+        # Without proxy variables, skip requests' scan of the environment on every fetch.
+        session.trust_env = any(k.lower() in _PROXY_ENV for k in os.environ)
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle and not session.trust_env:
+            session.verify = bundle
+        _LOCAL.session = session
+    return session
+
+
 def _fetch(url: str, limit: int, timeout: float) -> tuple[bytes, str]:
     """Download like Meta's fetcher: public, unauthenticated, size-capped."""
     if not re.match(r"^https?://", url or "") or not url.isascii():
         raise _unreachable(url)
     try:
-        with requests.get(url, stream=True, timeout=timeout) as resp:
+        with _session().get(url, stream=True, timeout=timeout) as resp:
             if resp.status_code != 200:
                 raise _unreachable(url)
             body = bytearray()

@@ -13,6 +13,7 @@ from app.models import ThreadStatus
 from app.services import inbox_actions
 from app.services import notifications as notifications_service
 from app.services.automations import contacts as contacts_service
+from app.services.automations import links
 from app.services.automations.engine import Ctx, Skip, register_action
 from app.services.inbox_rules import dm_window, private_reply_state
 
@@ -46,6 +47,11 @@ def fill(ctx: Ctx, text: str) -> str:
     return out
 
 
+def _tracked(ctx: Ctx, text: str | None) -> str:
+    """A rule's DM text with its links going through Kezek's click-counting redirect."""
+    return links.track(ctx, text, rule_id=ctx.rule.id if ctx.rule is not None else None)
+
+
 def open_dm_thread(ctx: Ctx):
     """The DM conversation when its 24-hour window is open (no human-agent tag for bots)."""
     thread = ctx.dm_thread()
@@ -73,16 +79,15 @@ def private_reply(ctx: Ctx, config: dict):
     if state != "available":
         raise Skip(f"private_reply_{state}")
     ctx.take("messages")
-    text = fill(ctx, config.get("text") or "")
+    text = fill(ctx, _tracked(ctx, config.get("text")))
     inbox_actions.private_reply(ctx.session, ctx.settings, ctx.client, ctx.comment, text)
 
 
 def send_dm(ctx: Ctx, config: dict):
     thread = open_dm_thread(ctx)
     ctx.take("messages")
-    inbox_actions.send_message(
-        ctx.session, ctx.settings, ctx.client, thread, fill(ctx, config.get("text") or "")
-    )
+    text = fill(ctx, _tracked(ctx, config.get("text")))
+    inbox_actions.send_message(ctx.session, ctx.settings, ctx.client, thread, text)
 
 
 def start_flow(ctx: Ctx, config: dict):

@@ -32,6 +32,7 @@ from app.models import (
 from app.services.automations.contacts import touch_contact
 from app.services.automations.matching import matches
 from app.services.inbox import get_or_create
+from app.services.outgoing_webhooks import events as webhook_events
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +304,7 @@ def fire(ctx: Ctx, rule: AutomationRule) -> AutomationFiring:
     rule.fired_count = (rule.fired_count or 0) + 1
     rule.last_fired_at = ctx.now
     session.flush()
+    webhook_events.automation_fired(session, ctx, rule, firing)
     return firing
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.models import AutomationFlow, AutomationFlowStep, CustomField, FlowRun, utcnow
 from app.services import inbox_actions
 from app.services.automations import contacts as contacts_service
+from app.services.automations import links
 from app.services.automations.engine import Ctx, Skip
 from app.services.automations.matching import matches, normalize
 from app.services.inbox_rules import private_reply_state
@@ -84,7 +85,8 @@ def _send(ctx: Ctx, run: FlowRun, text: str | None, *, step=None, image_url=None
     """Send inside the 24-hour window, or as the comment's one private reply."""
     from app.services.automations.actions import fill, open_dm_thread
 
-    text = fill(ctx, text or "")
+    tracked = links.track(ctx, text, flow_id=run.flow_id, step_position=run.step_position)
+    text = fill(ctx, tracked)
     try:
         thread = open_dm_thread(ctx)
     except Skip:
@@ -101,6 +103,7 @@ def _send(ctx: Ctx, run: FlowRun, text: str | None, *, step=None, image_url=None
             quick_replies=quick_replies(step) if step is not None and step.buttons else None,
         )
         run.thread_id = thread.id
+        run.delivered_at = run.delivered_at or ctx.now
         return
     comment = ctx.comment
     if comment is not None and text and private_reply_state(comment, now=ctx.now) == "available":
@@ -109,6 +112,7 @@ def _send(ctx: Ctx, run: FlowRun, text: str | None, *, step=None, image_url=None
         ctx.take("messages")
         inbox_actions.private_reply(ctx.session, ctx.settings, ctx.client, comment, text)
         run.thread_id = ctx.dm_thread().id
+        run.delivered_at = run.delivered_at or ctx.now
         return
     raise Skip("window_closed")
 
@@ -228,19 +232,26 @@ def expire_runs(session: Session, now: datetime | None = None) -> int:
 
 
 def flow_stats(session: Session, flow: AutomationFlow) -> dict:
-    """Started, completed, timed out, failed, waiting, and where unfinished runs stopped."""
+    """Started, delivered, clicked, completed, how runs ended, and per-step drop-off/clicks."""
     rows = session.execute(
-        select(FlowRun.status, FlowRun.step_position, func.count())
+        select(
+            FlowRun.status, FlowRun.step_position, func.count(), func.count(FlowRun.delivered_at)
+        )
         .where(FlowRun.flow_id == flow.id)
         .group_by(FlowRun.status, FlowRun.step_position)
     ).all()
-    stats = {"started": 0, "completed": 0, "timed_out": 0, "failed": 0, "waiting": 0}
+    stats = {"started": 0, "delivered": 0, "completed": 0, "timed_out": 0, "failed": 0}
+    stats["waiting"] = 0
     drop: dict[int, int] = {}
-    for status, position, n in rows:
+    for status, position, n, delivered in rows:
         stats["started"] += n
+        stats["delivered"] += delivered
         if status in stats:
             stats[status] += n
         if status in ("timed_out", "failed", "replaced"):
             drop[position] = drop.get(position, 0) + n
     stats["drop_off"] = drop
+    clicks = links.click_stats(session, flow_id=flow.id)
+    stats["clicks"], stats["clicked"] = clicks["clicks"], clicks["clicked"]
+    stats["step_clicks"] = clicks["steps"]
     return stats

@@ -37,11 +37,11 @@ def export_csv(kind: str):
     name = f"kezek-{kind}-{who}-{sc.today.isoformat()}.csv"
     if kind == "followers":
         text = export.followers_csv(
-            q.follower_series(db.session, sc.workspace_id, sc.ids, sc.start, sc.today)
+            q.scope_series(db.session, sc.workspace_id, sc.account_id, sc.start, sc.today)
         )
     elif kind == "insights":
         text = export.insights_csv(
-            q.insight_days(db.session, sc.workspace_id, sc.ids, sc.start, sc.today)
+            q.scope_insight_days(db.session, sc.workspace_id, sc.account_id, sc.start, sc.today)
         )
     elif kind == "posts":
         text = export.posts_csv(

@@ -40,6 +40,11 @@ class Scope:
         return [self.account.id] if self.account else [a.id for a in self.accounts]
 
     @property
+    def account_id(self) -> int | None:
+        """The account shown, or None for the whole workspace."""
+        return self.account.id if self.account else None
+
+    @property
     def start(self) -> date:
         return self.today - timedelta(days=self.days - 1)
 

@@ -49,12 +49,11 @@ def _helpers() -> dict:
 def index():
     sc = scope()
     # The 1/7/30-day changes need 31 days whatever the range shown.
-    longer = q.follower_series(
-        db.session, sc.workspace_id, sc.ids, min(sc.start, sc.today - timedelta(days=30)), sc.today
-    )
+    first = min(sc.start, sc.today - timedelta(days=30))
+    longer = q.scope_series(db.session, sc.workspace_id, sc.account_id, first, sc.today)
     series = longer[-sc.days :]
     recent = longer[-31:]
-    days = q.insight_days(db.session, sc.workspace_id, sc.ids, sc.start, sc.today)
+    days = q.scope_insight_days(db.session, sc.workspace_id, sc.account_id, sc.start, sc.today)
     labels = [p.day.isoformat() for p in series]
     charts = {
         "followers": chart_json(

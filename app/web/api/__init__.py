@@ -54,6 +54,7 @@ from app.web.api import (  # noqa: E402, F401
     analytics,
     assistant,
     automations,
+    identity,
     inbox,
     media,
     notifications,
@@ -61,5 +62,6 @@ from app.web.api import (  # noqa: E402, F401
     posts,
     privacy,
     users,
+    webhook_endpoints,
     workspaces,
 )

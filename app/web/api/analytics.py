@@ -216,5 +216,5 @@ def get_analytics_overview():
         _overview_item(q.follower_series(db.session, ws.id, [a.id], start, today), a)
         for a in accounts
     ]
-    total = q.follower_series(db.session, ws.id, [a.id for a in accounts], start, today)
+    total = q.workspace_follower_series(db.session, ws.id, start, today)
     return AnalyticsOverview(total=_overview_item(total, None), accounts=items)

@@ -92,6 +92,8 @@ class RuleOut(Schema):
     fired_count: int
     last_fired_at: Timestamp | None
     created_at: Timestamp
+    clicks: int = Field(0, description="Clicks on tracked links of the rule's DMs, in all.")
+    clicked: int = Field(0, description="Contacts who clicked a link of the rule's DMs.")
 
 
 class RulePage(Schema):
@@ -171,10 +173,16 @@ class StepOut(Schema):
     tags: list[str]
     timeout_minutes: int | None
     next: int | None
+    dropped: int = Field(0, description="Runs that stopped at this step (timed out, failed).")
+    clicks: int = Field(0, description="Clicks on this step's tracked links, in all.")
+    clicked: int = Field(0, description="Contacts who clicked a link of this step.")
 
 
 class FlowStats(Schema):
     started: int
+    delivered: int = Field(description="Runs in which Instagram accepted at least one message.")
+    clicked: int = Field(description="Contacts who clicked a tracked link of the flow.")
+    clicks: int = Field(description="Clicks on the flow's tracked links, in all.")
     completed: int
     timed_out: int
     failed: int

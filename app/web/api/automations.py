@@ -11,6 +11,7 @@ from app.models import AutomationFiring, AutomationFlow, AutomationRule, Contact
 from app.services.automations import contacts as contacts_service
 from app.services.automations import definitions as defs
 from app.services.automations.flows import flow_stats
+from app.services.automations.links import click_stats
 from app.services.workspaces import get_scoped, scoped
 from app.web.api import bp
 from app.web.api.automation_schemas import (
@@ -71,6 +72,7 @@ def _page(stmt, model, query):
 
 
 def rule_out(r: AutomationRule) -> RuleOut:
+    clicks = click_stats(db.session, rule_id=r.id)
     return RuleOut(
         id=str(r.id),
         name=r.name,
@@ -92,6 +94,8 @@ def rule_out(r: AutomationRule) -> RuleOut:
         fired_count=r.fired_count,
         last_fired_at=r.last_fired_at,
         created_at=r.created_at,
+        clicks=clicks["clicks"],
+        clicked=clicks["clicked"],
     )
 
 
@@ -240,6 +244,9 @@ def flow_out(f: AutomationFlow) -> FlowOut:
                 tags=list(s.tags or []),
                 timeout_minutes=s.timeout_minutes,
                 next=s.next_position,
+                dropped=stats["drop_off"].get(s.position, 0),
+                clicks=stats["step_clicks"].get(s.position, {}).get("clicks", 0),
+                clicked=stats["step_clicks"].get(s.position, {}).get("clicked", 0),
             )
             for s in f.steps
         ],

@@ -47,6 +47,8 @@ FIELD_MESSAGES = {
     "timezone_invalid": _l("Unknown timezone. Use a name like Asia/Almaty."),
     "workspace_name_invalid": _l("The workspace name must be 1 to 120 characters long."),
     "cursor_invalid": _l("This cursor is not valid. Use the `next` value of a previous page."),
+    "email_invalid": _l("Enter a valid e-mail address."),
+    "email_required": _l("Give an e-mail address to send the invitation to."),
 }
 GENERIC_FIELD_MESSAGE = _l("Invalid value.")
 

@@ -33,6 +33,12 @@ class ThreadQuery(Schema):
     status: Literal["open", "done"] = optional("Open or done threads.")
     unread: bool = optional("Only threads with unread items.")
     q: str = optional("Text searched in usernames, comments and messages.", max_length=100)
+    tag: str = optional(
+        "Only threads whose person (the DM's customer, the commenter) is a contact with this"
+        " tag (its name).",
+        min_length=1,
+        max_length=64,
+    )
 
 
 class ThreadOut(Schema):
@@ -217,6 +223,7 @@ def list_inbox_threads(query: ThreadQuery):
         status=query.status,
         unread=bool(query.unread),
         q=query.q or "",
+        tag=query.tag or "",
     )
     rows, nxt = queries.list_threads(db.session, g.workspace.id, f, query.next, query.limit)
     return ThreadPage(items=[thread_out(t) for t in rows], next=nxt)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("automations", __name__, url_prefix="/automations")
 
-from app.web.automations import contacts, flows, views  # noqa: E402, F401
+from app.web.automations import contacts, flows, views, webhooks  # noqa: E402, F401

@@ -91,6 +91,7 @@ class RuleForm(FlaskForm):
         validators=[max_length(1000)],
         render_kw={"rows": 2},
     )
+    ai_reply = BooleanField(_l("AI reply"))
     flow_id = SelectField(_l("Start a flow"), choices=[], validate_choice=False)
     add_tags = StringField(_l("Add tags (comma-separated)"), validators=[max_length(500)])
     remove_tags = StringField(_l("Remove tags (comma-separated)"), validators=[max_length(500)])

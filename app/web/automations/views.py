@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AutomationFiring, AutomationRule, Contact, InstagramMedia, Role
+from app.services import assistant_action
 from app.services.accounts import list_accounts
 from app.services.automations import actions as builtin_actions
 from app.services.automations import contacts as contacts_service
 from app.services.automations import definitions as defs
+from app.services.automations.links import click_stats
 from app.services.workspaces import scoped
 from app.web.admin.forms import EmptyForm
 from app.web.automations import bp
@@ -95,6 +97,8 @@ def _rule_data(form: RuleForm) -> defs.RuleData:
         actions.append(("private_reply", {"text": form.private_reply.data}))
     if (form.send_dm.data or "").strip():
         actions.append(("send_dm", {"text": form.send_dm.data}))
+    if form.ai_reply.data:
+        actions.append((assistant_action.TYPE, {}))
     if form.flow_id.data:
         actions.append(("start_flow", {"flow_id": form.flow_id.data}))
     if _tags(form.add_tags.data):
@@ -158,8 +162,24 @@ def _fill(form: RuleForm, rule: AutomationRule) -> None:
         elif action.type == "set_field":
             form.set_field.data = config.get("field", "")
             form.set_field_value.data = config.get("value", "")
-        elif action.type in ("hide_comment", "mark_done", "notify"):
+        elif action.type in ("hide_comment", "mark_done", "notify", assistant_action.TYPE):
             getattr(form, action.type).data = True
+
+
+def _ai_state(form: RuleForm, rule: AutomationRule | None, ws: int) -> str:
+    """Why "AI reply" cannot answer yet ("" when it can); the box is disabled then, unless
+    the rule already has the action (so saving never drops it)."""
+    account = form.account_id.data or ""
+    state = assistant_action.availability(
+        db.session,
+        current_app.config["SETTINGS"],
+        ws,
+        int(account) if account.isdigit() else None,
+    )
+    has_it = rule is not None and any(a.type == assistant_action.TYPE for a in rule.actions)
+    if state and not has_it and not form.ai_reply.data:
+        form.ai_reply.render_kw = {"disabled": True}
+    return state
 
 
 def _editor(rule: AutomationRule | None):
@@ -181,6 +201,7 @@ def _editor(rule: AutomationRule | None):
             return redirect(url_for("automations.index"))
     elif request.method == "POST":
         error = _("Check the highlighted fields.")
+    ai_state = _ai_state(form, rule, ws)
     chosen_posts = (
         set(int(p) for p in request.form.getlist("post_ids") if p.isdigit())
         if request.method == "POST"
@@ -204,6 +225,7 @@ def _editor(rule: AutomationRule | None):
         chosen_posts=chosen_posts,
         chosen_media=chosen_media,
         order=builtin_actions.ORDER,
+        ai_state=ai_state,
     )
 
 
@@ -268,4 +290,5 @@ def rule_log(rule_id: int):
         trigger_names=TRIGGER_NAMES,
         action_label=action_label,
         outcome_text=outcome_text,
+        clicks=click_stats(db.session, rule_id=rule.id),
     )

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import Invitation, Role, utcnow
-from app.services import delivery_channels, invitations
+from app.services import delivery_channels, invitations, signin_throttle
 from app.services.invitations import InvitationError
 from app.services.users import UserError
 from app.web.admin.forms import EmptyForm
@@ -25,7 +25,7 @@ from app.web.context import current_workspace_id, get_or_404, require_role
 from app.web.identity import bp, oauth
 from app.web.identity.forms import AcceptPasswordForm, InvitationForm
 from app.web.identity.messages import identity_error
-from app.web.identity.views import require_enabled, sign_in
+from app.web.identity.views import require_enabled, sign_in, throttled
 
 
 def invitation_link(token: str) -> str:
@@ -73,22 +73,29 @@ def invitations_page():
     )
 
 
-def _send(settings, inv: Invitation, link: str) -> None:
+def send_invitation_email(settings, inv: Invitation, link: str, inviter) -> bool:
+    """E-mail the link to the invited address; False when it could not be sent."""
     ws = invitations.workspace_of(db.session, inv)
     subject = _("You are invited to %(workspace)s on Kezek", workspace=ws.name)
     body = _(
         "%(name)s invited you to the workspace %(workspace)s on Kezek.\n\n"
         "Open this link within 7 days to join:\n%(link)s\n",
-        name=current_user.display_name or current_user.username,
+        name=inviter.display_name or inviter.username,
         workspace=ws.name,
         link=link,
     )
     try:
         delivery_channels.send_email(settings, inv.email, subject, body)
     except delivery_channels.ChannelError:
-        flash(_("The e-mail could not be sent. Copy the link and send it yourself."), "warning")
-    else:
+        return False
+    return True
+
+
+def _send(settings, inv: Invitation, link: str) -> None:
+    if send_invitation_email(settings, inv, link, current_user):
         flash(_("The invitation was sent to %(email)s.", email=inv.email), "success")
+    else:
+        flash(_("The e-mail could not be sent. Copy the link and send it yourself."), "warning")
 
 
 @bp.route("/settings/invitations/<int:invitation_id>/revoke", methods=["POST"])
@@ -104,10 +111,14 @@ def revoke_invitation(invitation_id: int):
 
 
 def _lookup_or_page(token: str):
-    """The invitation, or an error page response."""
+    """The invitation, or an error page response (429 after too many bad tokens)."""
+    if page := throttled():
+        return None, page
     try:
         return invitations.lookup(db.session, token), None
     except InvitationError as e:
+        if signin_throttle.failed(db.session, request.remote_addr or "", e.code):
+            db.session.commit()
         status = 404 if e.code == "invitation_invalid" else 410
         page = render_template("identity/accept_error.html", message=identity_error(e.code))
         return None, (page, status)

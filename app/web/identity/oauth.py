@@ -10,9 +10,23 @@ from authlib.integrations.flask_client.integration import FlaskIntegration
 from flask import current_app, redirect, request, session, url_for
 from joserfc.errors import JoseError
 
+from app.services import jwks
 from app.services.identities import IdentityError, Profile
 
 OAUTH_PROVIDERS = ("google", "yandex")
+
+
+class GoogleApp(FlaskOAuth2App):
+    """Authlib's client, with Google's keys from the process-wide cache.
+
+    Authlib keeps fetched keys on the client object, and a client is built per request
+    (settings may change), so without this every sign-in would fetch the key set again.
+    Authlib asks with `force=True` once when the ID token names a key it does not have.
+    """
+
+    def fetch_jwk_set(self, force=False):
+        timeout = _settings().SIGNIN_TIMEOUT_SECONDS
+        return jwks.CACHE.get(self.server_metadata["jwks_uri"], timeout=timeout, force=force)
 
 
 def _settings():
@@ -29,7 +43,7 @@ def client(provider: str) -> FlaskOAuth2App:
     s = _settings()
     kwargs = {"code_challenge_method": "S256", "default_timeout": s.SIGNIN_TIMEOUT_SECONDS}
     if provider == "google":
-        return FlaskOAuth2App(
+        return GoogleApp(
             FlaskIntegration("google"),
             name="google",
             client_id=s.GOOGLE_CLIENT_ID,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hmac
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user
 
 from app.extensions import db
-from app.services import identities, invitations
+from app.services import audit, identities, invitations, signin_throttle
 from app.services.identities import IdentityError, Profile, enabled_providers
 from app.services.invitations import InvitationError
 from app.services.users import start_session
@@ -29,6 +30,31 @@ def _ip() -> str:
     return request.remote_addr or ""
 
 
+def throttled():
+    """A 429 page when this address failed to sign in too often lately, else None."""
+    ip = _ip()
+    throttle = signin_throttle.check(db.session, ip, current_app.config["SETTINGS"])
+    if not throttle.blocked:
+        return None
+    audit.record(
+        db.session,
+        "login",
+        username="",
+        ip=ip,
+        result="throttled",
+        detail={"via": request.endpoint},
+    )
+    db.session.commit()
+    minutes = max(1, (throttle.retry_after + 59) // 60)
+    message = ngettext(
+        "Too many failed sign-in attempts. Try again in %(num)d minute.",
+        "Too many failed sign-in attempts. Try again in %(num)d minutes.",
+        minutes,
+    )
+    page = render_template("identity/accept_error.html", message=message, title=_("Sign in"))
+    return page, 429, {"Retry-After": str(throttle.retry_after)}
+
+
 @bp.route("/signin/<provider>")
 def oauth_start(provider: str):
     require_enabled(provider, oauth_only=True)
@@ -40,6 +66,8 @@ def oauth_start(provider: str):
 @bp.route("/signin/<provider>/callback")
 def oauth_callback(provider: str):
     require_enabled(provider, oauth_only=True)
+    if not current_user.is_authenticated and (page := throttled()):
+        return page
     try:
         profile, intent = oauth.finish(provider)
     except IdentityError as e:
@@ -65,6 +93,8 @@ def telegram_invite(state: str):
 
 def _telegram(state: str, intent: str, token: str = ""):
     require_enabled("telegram")
+    if intent != "link" and (page := throttled()):
+        return page
     expected = session.get("tg_state", "")
     if not expected or not hmac.compare_digest(expected.encode(), state.encode()):
         return _failed("state_mismatch", intent, token)
@@ -119,6 +149,8 @@ def sign_in(user, target: str):
 
 
 def _failed(code: str, intent: str, token: str = ""):
+    if intent != "link" and signin_throttle.failed(db.session, _ip(), code):
+        db.session.commit()
     flash(identity_error(code), "danger")
     if intent == "link" and current_user.is_authenticated:
         return redirect(url_for("identity.methods"))

@@ -11,6 +11,7 @@ from app.models import InboxAction, InboxComment, InboxThread, MediaKind, MediaS
 from app.services import inbox_actions as actions
 from app.services import inbox_queries as queries
 from app.services import media as media_service
+from app.services.automations.contacts import list_tags
 from app.services.instagram import make_client, usage_recorder
 from app.web.admin.forms import EmptyForm
 from app.web.context import current_workspace_id, get_or_404, require_role
@@ -41,12 +42,14 @@ def _client():
 def _filters() -> queries.ThreadFilter:
     args = request.args
     account = args.get("account", "")
+    tag = args.get("tag", "")
     return queries.ThreadFilter(
         account_id=int(account) if account.isdigit() and len(account) < 18 else None,
         kind=args.get("kind") if args.get("kind") in queries.KINDS else None,
         status=args.get("status") if args.get("status") in queries.STATUSES else None,
         unread=args.get("unread") == "1",
         q=args.get("q", "")[:100],
+        tag_id=int(tag) if tag.isdigit() and len(tag) < 18 else None,
     )
 
 
@@ -65,6 +68,7 @@ def index():
         "next_cursor": nxt,
         "filters": f,
         "accounts": queries.accounts_of(db.session, ws),
+        "tags": list_tags(db.session, ws) if not _is_htmx() else [],
         "media": queries.media_of(db.session, threads),
         "poll": _settings().INBOX_POLL_SECONDS,
     }

@@ -65,8 +65,10 @@ CATEGORIES = (
         ),
         (
             "follower_snapshot",
+            "workspace_follower_day",
             "profile_snapshot",
             "account_insight_day",
+            "workspace_insight_day",
             "media_insight",
             "audience_breakdown",
             "analytics_state",
@@ -75,7 +77,9 @@ CATEGORIES = (
     (
         _l(
             "Automations: reply rules and DM flows, contacts who wrote to your accounts (their "
-            "Instagram-scoped id, username, tags and fields you set), the automation queue and log"
+            "Instagram-scoped id, username, tags and fields you set), the automation queue and "
+            "log, and the links sent in automated messages with each click on them (which "
+            "contact, when; no IP address)"
         ),
         (
             "automation_rule",
@@ -88,6 +92,8 @@ CATEGORIES = (
             "automation_firing",
             "automation_cooldown",
             "automation_quota",
+            "automation_link",
+            "automation_link_click",
             "contact",
             "contact_field_value",
             "contact_tag",
@@ -101,6 +107,13 @@ CATEGORIES = (
             "give it, its state in each inbox thread, and a log of model calls"
         ),
         ("assistant_settings", "assistant_knowledge", "assistant_thread", "assistant_call"),
+    ),
+    (
+        _l(
+            "Outgoing webhooks: the URLs you registered for events, their signing secrets "
+            "(encrypted) and a log of each delivery, kept for 30 days"
+        ),
+        ("webhook_endpoint", "webhook_delivery"),
     ),
     (
         _l("Notifications shown in Kezek and sent by e-mail or Telegram"),

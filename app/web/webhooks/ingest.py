@@ -1,79 +1,24 @@
 """The POST side of `/webhooks/instagram`, as a thin WSGI layer in front of Flask.
 
 Meta retries a delivery that is not answered quickly, so the hot path does only what must
-happen before the 200: bound the body, check the signature, store the raw batch. It skips
-Flask's per-request machinery (sessions, sign-in, CSRF, templates) that a machine-to-machine
-call never needs, and concurrent deliveries share one commit (group commit): SQLite takes
-one writer at a time and each commit waits for the disk, so batching the waits is what
-keeps ingest close to the speed of an empty endpoint. Everything else goes to Flask.
+happen before the 200: bound the body, check the signature, refuse what is not UTF-8 JSON,
+store the raw batch (`store.BatchStore`: one INSERT shared by concurrent deliveries, on a
+connection of its own). It skips Flask's per-request machinery (request context, session
+cookie, sign-in, CSRF, locale, request hooks, logging) that a machine-to-machine call never
+needs. Everything else goes to Flask.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 
-from sqlalchemy import Engine, insert
 from werkzeug.wsgi import get_input_stream
 
-from app.models import WebhookEvent, utcnow
-from app.services.webhooks import parse_body, signature_valid, webhook_secrets
+from app.services.webhooks import decode_body, parse_body, signature_valid, webhook_secrets
+from app.web.webhooks.store import BatchStore
 
 log = logging.getLogger("app.web.webhooks")
 PATH = "/webhooks/instagram"
-
-
-class GroupWriter:
-    """Inserts raw batches; threads arriving during a commit share the next one."""
-
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self.lock = threading.Lock()
-        self.queue: list[list] = []
-        self.flushing = False
-
-    def store(self, body: bytes) -> None:
-        """Return once the row is committed; raise if the commit failed."""
-        item = [body.decode("utf-8", "replace"), threading.Event(), None]
-        with self.lock:
-            self.queue.append(item)
-            leader = not self.flushing
-            self.flushing = True
-        if not leader:
-            item[1].wait()
-        else:
-            self._drain()
-        if item[2] is not None:
-            raise item[2]
-
-    def _drain(self) -> None:
-        while True:
-            with self.lock:
-                batch, self.queue = self.queue, []
-                if not batch:
-                    self.flushing = False
-                    return
-            error = None
-            try:
-                now = utcnow()
-                rows = [
-                    {
-                        "body": b[0],
-                        "received_at": now,
-                        "status": "pending",
-                        "attempts": 0,
-                        "entries": 0,
-                        "dropped": 0,
-                    }
-                    for b in batch
-                ]
-                with self.engine.begin() as conn:
-                    conn.execute(insert(WebhookEvent), rows)
-            except Exception as exc:  # every waiter learns it was not stored
-                error = exc
-            for b in batch:
-                b[2] = error
-                b[1].set()
 
 
 class WebhookIngest:
@@ -82,7 +27,7 @@ class WebhookIngest:
     def __init__(self, wsgi_app, flask_app):
         self.wsgi_app = wsgi_app
         self.settings = flask_app.config["SETTINGS"]
-        self.writer = GroupWriter(flask_app.extensions["kezek.db"][0])
+        self.store = BatchStore(flask_app.extensions["kezek.db"][0])
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
@@ -114,10 +59,12 @@ class WebhookIngest:
         if not signature_valid(body, header, webhook_secrets(self.settings)):
             log.warning("webhook with a missing or bad signature refused")
             return "403 Forbidden", "forbidden"
-        if parse_body(body) is None:
+        # Stored exactly as sent: a body that is not UTF-8 JSON is refused, never "repaired".
+        text = decode_body(body)
+        if text is None or parse_body(text) is None:
             return "400 Bad Request", "bad request"
         try:
-            self.writer.store(body)
+            self.store.store(text)
         except Exception:
             # Not stored: a 5xx makes Meta deliver it again later.
             log.exception("webhook batch could not be stored")
