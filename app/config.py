@@ -302,9 +302,7 @@ def _validate(s: Settings) -> None:
         # Behind Traefik in production: trust exactly one proxy hop.
         s.PROXY_HOPS = 1 if s.is_production else 0
     raw_private = str(s.OUTGOING_WEBHOOKS_ALLOW_PRIVATE).strip()
-    s.OUTGOING_WEBHOOKS_ALLOW_PRIVATE = (
-        _bool(raw_private) if raw_private else not s.is_production
-    )
+    s.OUTGOING_WEBHOOKS_ALLOW_PRIVATE = _bool(raw_private) if raw_private else not s.is_production
     if not 1 <= s.OUTGOING_WEBHOOKS_TIMEOUT_SECONDS <= 60:
         raise ConfigError("OUTGOING_WEBHOOKS_TIMEOUT_SECONDS", "must be from 1 to 60 seconds")
     if not s.INSTAGRAM_APP_ID and not s.is_production:

@@ -6,11 +6,12 @@
 A child process serves Kezek (for the public media URLs under /m/) and the Instagram sandbox
 (seeded with extra accounts, every Graph call delayed by `--latency` seconds through the
 sandbox's `latency` fault) with gunicorn (one process, many threads, keep-alive), as
-production serves Kezek; the database is MariaDB by default, as in production. `--workers` real worker processes (`python -m scheduler.publishing`)
-publish. Prints lateness (published_at - due) p50/p95/p99/max, throughput, and Graph API
-calls per published post (counted by the sandbox's latency faults, per HTTP method): the
-publishing calls (POST: container + media_publish) and the permalink lookups (GET) that
-idle threads make after a post is stored as published, so they never delay one.
+production serves Kezek; the database is MariaDB by default, as in production. `--workers`
+real worker processes (`python -m scheduler.publishing`) publish. Prints lateness
+(published_at - due) p50/p95/p99/max, throughput, and Graph API calls per published post
+(counted by the sandbox's latency faults, per HTTP method): the publishing calls (POST:
+container + media_publish) and the permalink lookups (GET) that idle threads make after a
+post is stored as published, so they never delay one.
 """
 
 from __future__ import annotations

@@ -198,11 +198,9 @@ def percentiles(lat: list[float]) -> dict:
     return {"p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000}
 
 
-def warm_up(port: int, counter, n: int = 40) -> dict:
-    """A few deliveries first: each worker's lazy imports and first connection."""
-    box = [None]
-    ok = sum(post(box, port, payload(next(counter))) == 200 for _ in range(n))
-    return {"sent": n, "ok": ok}
+def warm_up(port: int, counter) -> dict:
+    """A second of load first: each worker's lazy imports and database connections."""
+    return run_max(port, 1.0, counter)
 
 
 def measure(ports: dict, rates: list[int], seconds: float, rounds: int, counter):

@@ -41,6 +41,9 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # %(h)s is the client address once ProxyFix has read X-Forwarded-For; the request id
 # matches the app's own JSON log lines.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s" rid=%({x-request-id}o)s'
+# Request lines without query strings (invitation tokens, OAuth codes) and with the tokens of
+# public media URLs and tracked links masked: see app/access_log.py.
+logger_class = "app.access_log.AccessLogger"
 
 # Behind Traefik: believe X-Forwarded-Proto from the proxy so request.is_secure is right.
 # The app port is never published; only Traefik (on the proxy network) reaches it, so

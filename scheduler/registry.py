@@ -57,7 +57,9 @@ def job_specs(settings) -> list[JobSpec]:
         ),
         JobSpec("deliver_webhooks", webhook_jobs.deliver_webhooks, "interval", {"seconds": 15}),
         JobSpec(
-            "purge_webhook_deliveries", webhook_jobs.purge_webhook_deliveries, "interval",
+            "purge_webhook_deliveries",
+            webhook_jobs.purge_webhook_deliveries,
+            "interval",
             {"hours": 6},
         ),
         JobSpec("transcode_media", media_jobs.transcode_media, "interval", {"seconds": 5}),

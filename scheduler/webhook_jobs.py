@@ -13,7 +13,7 @@ from scheduler.jobs import _in_app
 log = logging.getLogger("kezek.scheduler")
 
 PER_RUN = 50
-THREADS = 8
+THREADS = 16
 
 
 def deliver_webhooks_once(session, settings, now=None, limit: int = PER_RUN) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,14 +11,24 @@ from sqlalchemy.orm import Session
 from app.models import (
     AccountInsightDay,
     AudienceBreakdown,
-    FollowerSnapshot,
     InstagramAccount,
     MediaInsight,
     Post,
 )
-from app.models.analytics import ACCOUNT_METRIC_COLUMNS, SnapshotStatus
+from app.models.analytics import ACCOUNT_METRIC_COLUMNS
 from app.services import analytics_rollup as rollup
 from app.services.analytics_parse import AUDIENCE_DIMENSIONS
+from app.services.analytics_series import (  # noqa: F401 - the series are read from here too
+    Point,
+    account_ids,
+    account_ids_in,
+    account_series,
+    days_between,
+    follower_series,
+    overview,
+    scope_series,
+    workspace_follower_series,
+)
 from app.services.workspaces import scoped
 
 RANGES = (30, 90, 365, 729)
@@ -34,127 +44,6 @@ POST_SORTS = (
     "engagement_rate",
 )
 PRODUCT_TYPES = ("FEED", "REELS", "STORY")
-
-
-@dataclass
-class Point:
-    """One day of a follower series; None = no figure (missing or not tracked yet)."""
-
-    day: date
-    followers: int | None
-    follows: int | None
-    media_count: int | None
-    net_change: int | None
-    missing: bool
-
-
-def account_ids(session: Session, workspace_id: int, account_id: int | None = None) -> list[int]:
-    """The workspace's account ids, or just `account_id` when it is one of them."""
-    stmt = scoped(InstagramAccount, workspace_id).with_only_columns(InstagramAccount.id)
-    if account_id is not None:
-        stmt = stmt.where(InstagramAccount.id == account_id)
-    return list(session.scalars(stmt.order_by(InstagramAccount.id)))
-
-
-def account_ids_in(session: Session, workspace_id: int, ids: list[int]) -> list[int]:
-    """The ids among `ids` that are accounts of the workspace."""
-    return list(
-        session.scalars(
-            select(InstagramAccount.id).where(
-                InstagramAccount.workspace_id == workspace_id, InstagramAccount.id.in_(ids)
-            )
-        )
-    )
-
-
-def days_between(start: date, end: date) -> list[date]:
-    """Every day from start to end inclusive (empty when start is after end)."""
-    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
-
-
-def follower_series(
-    session: Session, workspace_id: int, ids: list[int], start: date, end: date
-) -> list[Point]:
-    """Followers per day, summed over the accounts' snapshots in the database (one row per
-    day comes back); a day any tracked account missed is a gap (rule: analytics_rollup)."""
-    if not ids or start > end:
-        return []
-    snap = FollowerSnapshot
-    # Scope the ids first; the snapshot queries then use only the (account_id, day) index.
-    ids = account_ids_in(session, workspace_id, ids)
-    if not ids:
-        return []
-    rows = session.execute(
-        select(
-            snap.day,
-            func.sum(snap.followers_count),
-            func.sum(snap.follows_count),
-            func.sum(snap.media_count),
-            func.count(),
-        )
-        .where(
-            snap.account_id.in_(ids),
-            snap.day >= start - timedelta(days=1),
-            snap.day <= end,
-            snap.status == SnapshotStatus.TAKEN.value,
-            snap.followers_count.is_not(None),
-        )
-        .group_by(snap.day)
-    ).all()
-    by_day = {day: (int(f), _int(fw), _int(m), n) for day, f, fw, m, n in rows}
-    return _points(rollup.day_totals(rollup.first_days(session, ids), by_day), start, end)
-
-
-def workspace_follower_series(
-    session: Session, workspace_id: int, start: date, end: date
-) -> list[Point]:
-    """The whole workspace's followers per day from the daily roll-up: the same figures as
-    follower_series over all its accounts, reading one row per day."""
-    if start > end:
-        return []
-    ids = account_ids(session, workspace_id)
-    if not ids:
-        return []
-    by_day = rollup.rollup_days(session, workspace_id, start, end)
-    return _points(rollup.day_totals(rollup.first_days(session, ids), by_day), start, end)
-
-
-def scope_series(
-    session: Session, workspace_id: int, account_id: int | None, start: date, end: date
-) -> list[Point]:
-    """One account's series, or the whole workspace's (account_id None) from the roll-up."""
-    if account_id is None:
-        return workspace_follower_series(session, workspace_id, start, end)
-    return follower_series(session, workspace_id, [account_id], start, end)
-
-
-def _points(totals, start: date, end: date) -> list[Point]:
-    points = []
-    previous, _ = totals(start - timedelta(days=1))
-    for day in days_between(start, end):
-        current, missing = totals(day)
-        change = current[0] - previous[0] if current and previous else None
-        points.append(Point(day, *(current or (None, None, None)), change, missing))
-        previous = current
-    return points
-
-
-def _int(value) -> int | None:
-    return None if value is None else int(value)
-
-
-def overview(series: list[Point]) -> dict:
-    """Followers now and the change over 1, 7 and 30 days (None when a day is unknown)."""
-    known = [p for p in series if p.followers is not None]
-    if not known:
-        return {"followers": None, "change_1": None, "change_7": None, "change_30": None}
-    last = known[-1]
-    by_day = {p.day: p.followers for p in series}
-    out = {"followers": last.followers, "as_of": last.day}
-    for n in (1, 7, 30):
-        before = by_day.get(last.day - timedelta(days=n))
-        out[f"change_{n}"] = last.followers - before if before is not None else None
-    return out
 
 
 def insight_days(

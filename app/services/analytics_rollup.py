@@ -1,12 +1,13 @@
-"""The workspace's daily follower roll-up (workspace_follower_day) and its series.
+"""The workspace's daily roll-ups of followers (workspace_follower_day) and of account
+insights (workspace_insight_day), and the rule for a workspace day.
 
-The rule for a workspace day, the same whether read from the roll-up or summed from the
-accounts' snapshots: the totals are the sums over the accounts whose snapshot that day was
-taken with a follower count. An account is tracked from its first snapshot on; a day on which
-any tracked account has no such snapshot (Kezek was down, or the day is not snapshotted yet)
-is a missing day for the workspace, shown as a gap and never as a smaller total. The roll-up
-keeps the sums and how many accounts are in them; the reader compares that count with the
-number of tracked accounts.
+The rule, the same whether read from the roll-up or summed from the accounts' snapshots: the
+totals are the sums over the accounts whose snapshot that day was taken with a follower count.
+An account is tracked from its first snapshot on; a day on which any tracked account has no
+such snapshot (Kezek was down, that account's run failed, Instagram gave no count, or the day
+is not snapshotted yet) is a missing day for the workspace, shown as a gap and never as a
+smaller total. The roll-up keeps the sums and how many accounts are in them; the reader
+compares that count with the number of tracked accounts.
 
 The account insights roll-up (workspace_insight_day) is each metric summed over the
 workspace's accounts that day, NULL when none has it, exactly as summing account_insight_day.
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 from app.models import (
     AccountInsightDay,
     FollowerSnapshot,
+    InstagramAccount,
     WorkspaceFollowerDay,
     WorkspaceInsightDay,
 )
@@ -154,15 +156,21 @@ def store_insight_days(session: Session, account, rows: list[dict]) -> int:
     """Store an account's insight days ({"day": ..., metric: value or None, ...}) and
     recompute its workspace's days from all its accounts' rows; returns the days stored.
 
-    The workspace days are locked first (in day order, so workers cannot deadlock): another
-    worker storing the same days waits until this transaction commits, then sums this
-    account's rows too. Called after the run's Instagram calls, so the locks are short.
+    The workspace days are locked before the account's rows are written (in day order, so
+    workers cannot deadlock): another worker storing the same days waits until this
+    transaction commits, then sums this account's rows too. Called after the run's Instagram
+    calls, so the locks are short.
     """
     if not rows:
         return 0
     ws = account.workspace_id
     days = sorted({r["day"] for r in rows})
     roll = WorkspaceInsightDay.__table__
+    # The account row first, as removing an account locks it before rebuilding the roll-up:
+    # the same order in both, so the two cannot deadlock.
+    session.execute(
+        select(InstagramAccount.id).where(InstagramAccount.id == account.id).with_for_update()
+    )
     for day in days:
         if _dialect(session) == "sqlite":
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert

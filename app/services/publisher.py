@@ -6,9 +6,10 @@ returns it) -> ready -> publishing (committed BEFORE media_publish is sent) -> p
 the stored state; a post found in `publishing` is never re-sent before its container's
 status_code is read (PUBLISHED -> reconciled from the account's recent media).
 
-Claims: a due post is claimed with an atomic `UPDATE ... WHERE id = ? AND lease expired`
-(safe on SQLite and MariaDB), after `SELECT ... FOR UPDATE SKIP LOCKED` on MariaDB so
-concurrent workers do not even contend for the same rows. Every later write is guarded by
+Claims: due posts are claimed in a batch with one atomic
+`UPDATE ... WHERE id IN (...) AND lease expired` (safe on SQLite and MariaDB), after
+`SELECT ... FOR UPDATE SKIP LOCKED` on MariaDB so concurrent workers do not even contend for
+the same rows. Every later write is guarded by
 the lease (`WHERE lease_owner = me`), so a worker whose lease expired stops touching the post.
 """
 
@@ -295,22 +296,22 @@ class Publisher:
         """Run until `stop`: claim whenever posts are due, waking at the due second."""
         last_fill = 0.0
         while not stop.is_set():
-            claimed = 0
+            due = None
             try:
-                claimed = self.tick()
+                self.tick()
                 if time.monotonic() - last_fill > 10:
                     with self.sessions() as session, self.write_lock:
                         fill_permalinks(session)
                         session.commit()
                     last_fill = time.monotonic()
+                if not self.idle():
+                    # Posts (or permalink lookups) are running: refill freed threads soon.
+                    stop.wait(0.05)
+                    continue
                 with self.sessions() as session:
                     due = next_due_at(session, utcnow())
             except Exception:
                 log.exception("publishing loop error")
-                due = None
-            if claimed and not self.idle():
-                stop.wait(0.05)
-                continue
             wait = max_sleep
             if due is not None:
                 wait = min(max_sleep, max(0.0, (due - utcnow()).total_seconds()))

@@ -159,7 +159,8 @@ def find_published(r) -> tuple[str, str | None] | None:
 
 
 def request_permalink(r) -> None:
-    """Ask for the account's media sync, which stores permalinks (no call per post)."""
+    """Ask for the account's media sync (new media for the dashboard; it also fills the
+    permalink when the lookup after publishing is off or failed, see publisher_permalink)."""
     account = r.account
     if r.post.permalink is None and account.sync_requested_at is None:
         account.sync_requested_at = r.now() + timedelta(seconds=20)

@@ -76,7 +76,12 @@ def fetch_permalink(publisher, post_id: int, now: datetime | None = None) -> boo
     with publisher.sessions() as session:
         session.autoflush = False
         row = session.execute(
-            select(Post.ig_media_id, Post.lease_owner, InstagramAccount)
+            select(
+                Post.ig_media_id,
+                Post.lease_owner,
+                InstagramAccount.id,
+                InstagramAccount.token_ciphertext,
+            )
             .join(InstagramAccount, InstagramAccount.id == Post.account_id)
             .where(Post.id == post_id)
         ).first()
@@ -84,7 +89,7 @@ def fetch_permalink(publisher, post_id: int, now: datetime | None = None) -> boo
             return False
         session.rollback()  # no transaction held across the Graph call
         permalink = None
-        token = token_of(publisher.settings, row.InstagramAccount)
+        token = token_of(publisher.settings, row)  # needs only id and token_ciphertext
         if token is not None:
             try:
                 media = publisher.client().get_media(token, row.ig_media_id, fields="permalink")

@@ -100,17 +100,26 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _clean(value: str) -> str:
+    """The text with lone surrogates (valid as JSON escapes, never storable) made U+FFFD."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+    return value
+
+
 def _id(value: Any) -> str | None:
     """Instagram ids arrive as strings or (large) numbers: keep them as strings."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | str) and str(value).strip():
-        return str(value).strip()[:255]
+        return _clean(str(value).strip()[:255])
     return None
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    return _clean(value) if isinstance(value, str) else None
 
 
 def _time(value: Any) -> datetime | None:

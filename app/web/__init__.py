@@ -9,6 +9,7 @@ import time
 from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 
+from app.access_log import loggable_path
 from app.extensions import db, login_manager
 
 log = logging.getLogger("kezek.request")
@@ -75,8 +76,8 @@ def register_web(app: Flask) -> None:
             log.info(
                 "%s %s %s",
                 request.method,
-                # Public media URLs carry a secret token (app.web.media.public).
-                "/m/<token>/..." if request.path.startswith("/m/") else request.path,
+                # Public media URLs and tracked links carry secret tokens.
+                loggable_path(request.path),
                 response.status_code,
                 extra={
                     "status": response.status_code,

@@ -20,8 +20,9 @@ from app.models import (
 )
 from app.services.analytics_collect import run_collection
 from app.services.instagram import make_client, read_token
-from scheduler.analytics_jobs import collect
+from scheduler.analytics_jobs import collect, take_snapshots
 from tests.analytics.conftest import local_today
+from tests.analytics.test_pages import _chart
 
 
 def _collect(app, account_id, now, *, usage=None, log=None):
@@ -201,3 +202,30 @@ def test_a_dead_token_marks_the_account_for_reconnection(app, connected, clock, 
     _collect(app, connected.id, clock.at(0, hour=8))
     session.expire_all()
     assert session.get(InstagramAccount, connected.id).status == "reconnect_needed"
+
+
+def test_the_demo_account_shows_growth_and_post_performance_from_the_sandbox(
+    app, client, connected, clock, in_app, session
+):
+    """Done-when of the issue: what the worker collects from the sandbox is what the pages
+    show, for the workspace (read from the roll-ups) and for the account."""
+    counts = []
+    for day in (-1, 0):
+        in_app(take_snapshots, clock.at(day, hour=8))
+        counts.append(clock.followers())
+        in_app(collect, clock.at(day, hour=8))
+    assert counts[0] != counts[1]  # the sandbox's followers change daily
+
+    for scope in ("", f"&account={connected.id}"):
+        text = client.get(f"/analytics/?days=30{scope}").text
+        assert _chart(text, "followers-chart")["datasets"][0]["data"][-2:] == counts
+        assert _chart(text, "net-chart")["datasets"][0]["data"][-1] == counts[1] - counts[0]
+        assert f'id="followers-now">{counts[1]:,}<' in text
+        reach = sum(d.reach for d in session.scalars(select(AccountInsightDay)))
+        assert reach and f'data-metric="reach">{reach:,}<' in text
+
+    rows = session.scalars(select(MediaInsight).where(MediaInsight.fetch_count > 0)).all()
+    posts = client.get("/analytics/posts?sort=reach&dir=desc").text
+    best = max(rows, key=lambda m: m.reach)
+    assert len(rows) == 24 and best.permalink in posts
+    assert posts.index(best.permalink) < posts.index(min(rows, key=lambda m: m.reach).permalink)

@@ -7,11 +7,16 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from alembic import command
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.extensions import make_engine
 from app.instagram import Profile
+from app.migrate import alembic_config, upgrade
 from app.models import (
+    AccountInsightDay,
+    FollowerSnapshot,
     InstagramAccount,
     WorkspaceFollowerDay,
     WorkspaceInsightDay,
@@ -23,13 +28,15 @@ from app.services.analytics import purge_old
 from app.services.analytics_collect import store_snapshot
 from app.services.analytics_queries import (
     account_ids,
+    account_series,
     follower_series,
     insight_days,
     scope_insight_days,
     scope_series,
     workspace_follower_series,
 )
-from app.services.analytics_rollup import store_insight_days
+from app.services.analytics_rollup import rebuild, store_insight_days
+from app.services.users import create_user
 from tests.analytics.conftest import local_today
 
 RANGE = 733  # the purge boundary (729 days) and a few days beyond it
@@ -121,6 +128,12 @@ def test_workspace_series_equals_the_sum_of_the_accounts_snapshots(
     assert rolled == direct
     assert {(today - p.day).days for p in rolled if p.followers is not None} >= {728, 600, 0}
     assert all(p.followers is None for p in rolled if (today - p.day).days >= 729)
+
+    # The API overview's one-pass per-account series equal each account's own series.
+    ids = [a.id for a in accounts]
+    assert account_series(session, ws, ids, start, today) == {
+        a: follower_series(session, ws, [a], start, today) for a in ids
+    }
 
     # A removed account's snapshots leave the workspace totals with it.
     disconnect_account(session, session.get(InstagramAccount, accounts[1].id))
@@ -260,3 +273,74 @@ def test_racing_workers_storing_insight_days_both_count(
     rolled = scope_insight_days(session, ws, None, start, today)
     assert rolled == insight_days(session, ws, account_ids(session, ws), start, today)
     assert [d["reach"] for d in rolled] == [None, None, 36, 34, 32, None]
+
+
+def test_the_migration_backfills_the_rollups_from_existing_rows(tmp_path):
+    """Rows from before the roll-ups existed: the migration fills them with the figures
+    rebuild() (the app's own rule) computes. A SQLite file of its own: it goes down and up."""
+    url = f"sqlite:///{tmp_path / 'kezek.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    today = local_today()
+    with Session(engine) as s:
+        ws = create_user(s, "alice", "a password 123").memberships[0].workspace_id
+        for n in range(2):
+            account = InstagramAccount(workspace_id=ws, ig_user_id=f"178414{n}", username=f"a{n}")
+            s.add(account)
+            s.flush()
+            for ago in range(6):
+                taken = not (n == 1 and ago == 2)
+                s.add(
+                    FollowerSnapshot(
+                        workspace_id=ws,
+                        account_id=account.id,
+                        day=today - timedelta(days=ago),
+                        status="taken" if taken else "missing",
+                        followers_count=100 * n + ago if taken else None,
+                        follows_count=None if n else 9,
+                        media_count=3,
+                    )
+                )
+                s.add(
+                    AccountInsightDay(
+                        workspace_id=ws,
+                        account_id=account.id,
+                        day=today - timedelta(days=ago),
+                        reach=ago + n,
+                        views=None if n else ago,
+                    )
+                )
+        s.commit()
+    engine.dispose()  # SQLite: no connection may hold the file while Alembic rebuilds tables
+    command.downgrade(alembic_config(url), "b8e41f7a2c63-1")  # the revision before
+    upgrade(url)
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+
+            def rows():
+                return [
+                    sorted(
+                        tuple(getattr(r, c.key) for c in model.__table__.c if c.key != "id")
+                        for r in s.scalars(select(model))
+                    )
+                    for model in (WorkspaceFollowerDay, WorkspaceInsightDay)
+                ]
+
+            backfilled = rows()
+            assert [len(b) for b in backfilled] == [6, 6]
+            rebuild(s)
+            s.flush()
+            s.expire_all()
+            assert rows() == backfilled
+            start = today - timedelta(days=7)
+            ids = account_ids(s, ws)
+            assert workspace_follower_series(s, ws, start, today) == follower_series(
+                s, ws, ids, start, today
+            )
+            assert scope_insight_days(s, ws, None, start, today) == insight_days(
+                s, ws, ids, start, today
+            )
+    finally:
+        engine.dispose()

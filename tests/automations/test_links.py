@@ -125,6 +125,7 @@ def test_counters_add_up_on_the_page_and_in_the_api(auto, session, base, client,
     # Meta's link-preview fetcher opens links when a message is sent: not a click.
     bot = follow(f"{base}/r/{two}", agent="facebookexternalhit/1.1")
     assert bot.status_code == 302
+    assert requests.head(f"{base}/r/{two}", timeout=10).status_code == 302  # no click either
 
     stats = flow_stats(session, flow)
     assert (stats["started"], stats["delivered"], stats["completed"]) == (2, 2, 2)

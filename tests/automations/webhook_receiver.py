@@ -36,6 +36,10 @@ class Hit:
         return hmac.compare_digest(expected, self.headers["X-Kezek-Signature-256"])
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 64  # above the worker's 16 parallel sends
+
+
 class Receiver:
     def __init__(self):
         self.hits: list[Hit] = []
@@ -62,7 +66,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

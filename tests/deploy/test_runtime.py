@@ -207,3 +207,22 @@ def test_gunicorn_refuses_to_start_without_a_secret_in_one_line(spawn, mariadb_d
     assert len(lines) == 1, output
     assert missing in lines[0] and "configuration error" in lines[0]
     assert "Traceback" not in output
+
+
+def test_access_log_leaves_out_query_strings_and_capability_tokens(gunicorn):
+    secret = "s3cr3t-" + "x" * 20
+    request(gunicorn.port, "GET", f"/m/{secret}/photo.jpg")
+    request(gunicorn.port, "GET", f"/r/{secret}")
+    request(
+        gunicorn.port,
+        "GET",
+        f"/invite?token={secret}",
+        {"Referer": f"http://kezek.test/r/{secret}?code={secret}"},
+    )
+    assert gunicorn.terminate() == 0
+    out = gunicorn.output()
+    # The requests were logged, but only their masked forms.
+    assert '"GET /m/<token>/... HTTP/1.1" 404' in out
+    assert '"GET /r/<token> HTTP/1.1" 404' in out
+    assert '"GET /invite HTTP/1.1"' in out and "http://kezek.test/r/<token>" in out
+    assert secret not in out

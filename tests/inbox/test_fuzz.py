@@ -88,3 +88,26 @@ def test_random_json_never_5xx(hook, process, account, session, payload, signed)
         counts = process()
         assert counts["failed"] == 0
         assert events(session)[-1].status == "done"
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    raw=st.binary(max_size=80)
+    | envelopes.map(lambda p: json.dumps(p, ensure_ascii=False).encode("utf-8"))
+    | envelopes.map(lambda p: json.dumps(p, ensure_ascii=False).encode("utf-16"))
+)
+def test_random_signed_bytes_are_stored_exactly_or_refused(hook, session, raw):
+    before = len(events(session))
+    resp = hook.post(None, raw=raw)
+    assert resp.status_code in (200, 400)
+    stored = events(session)
+    if resp.status_code == 200:
+        # Stored exactly as sent: never a "repaired" (lossy) copy of the body.
+        assert len(stored) == before + 1 and stored[-1].body.encode("utf-8") == raw
+    else:
+        assert len(stored) == before

@@ -331,3 +331,16 @@ def test_self_messages_and_unknown_shapes_are_ignored(deliver, session):
     assert [x.mid for x in messages(session)] == ["12345678901234567890"]
     assert messages(session)[0].text is None
     assert all(e.status == "done" for e in session.scalars(select(WebhookEvent)))
+
+
+def test_lone_surrogate_escapes_are_stored_as_replacement_characters(deliver, session):
+    # "\ud800" is valid JSON but no UTF-8 text: it must not fail the whole batch.
+    deliver(
+        comments_batch(comment_value("301", text="bad \ud800 text", username="u\udc80")),
+        messaging(incoming("m-sur", "hi \udfff")),
+    )
+    [comment] = comments(session)
+    assert comment.text == "bad \ufffd text"
+    [message] = messages(session)
+    assert message.text == "hi \ufffd"
+    assert [t.customer_username for t in threads(session, "comment")] == ["u\ufffd"]

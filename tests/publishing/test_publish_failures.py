@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.models import InstagramAccount, Notification
+from app.models import InstagramAccount, Notification, utcnow
 from app.services.instagram import store_token
 from app.services.media_store import path_for
 from app.services.publisher_errors import backoff_seconds
@@ -56,11 +56,13 @@ def test_transient_faults_are_retried_with_backoff(env):
     account = env.account()
     (post,) = env.create([account], "image", [env.media("image")], caption="flaky")
     env.fault(kind="http_500", endpoint="*/media", method="POST", count=1)
+    before = utcnow().replace(microsecond=0)  # MariaDB stores whole seconds
     env.run()
+    after = utcnow()
     post = env.fresh(post)
     assert post.status == "preparing" and post.attempts == 1 and post.error_key
-    delay = (post.next_attempt_at - post.updated_at).total_seconds()
-    assert 2 <= delay <= 6
+    # The first back-off is 2.5-5 s (full jitter) from the moment the error was handled.
+    assert before + timedelta(seconds=2) <= post.next_attempt_at <= after + timedelta(seconds=5)
     # A timeout on media_publish is ambiguous: the retry asks the status before re-sending.
     env.fault(kind="timeout", endpoint="*/media_publish", count=1, seconds=0.2)
     env.run(now=post.next_attempt_at)

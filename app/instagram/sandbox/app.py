@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from bisect import insort
 from collections.abc import Callable
 from typing import Any
 
@@ -96,7 +97,8 @@ def _apply_faults() -> Response | None:
                 80002, faults.THROTTLE_TEXT[80002], is_transient=True, headers=headers
             ).response()
         if account:
-            st.calls.setdefault(account, []).append(st.now())
+            # Kept sorted (the test clock can be moved back) for the usage headers' bisection.
+            insort(st.calls.setdefault(account, []), st.now())
     return faults.render(st, fault, account) if fault else None
 
 

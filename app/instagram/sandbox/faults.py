@@ -7,6 +7,7 @@ import json
 import re
 import socket
 import time
+from bisect import bisect_right
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -88,9 +89,12 @@ def usage_headers(
     now = st.now()
     limit = st.config.get("hourly_call_limit") or 4800
     if percent is None:
-        calls = [t for t in st.calls.get(account or "", []) if t > now - 3600]
-        percent = min(100, round(100 * len(calls) / limit))
-        app_calls = sum(1 for ts in st.calls.values() for t in ts if t > now - 3600)
+        # Call times are appended in order: count the last hour by bisection, not by a scan
+        # of every call of every account on every request.
+        cutoff = now - 3600
+        calls = st.calls.get(account or "", [])
+        percent = min(100, round(100 * (len(calls) - bisect_right(calls, cutoff)) / limit))
+        app_calls = sum(len(ts) - bisect_right(ts, cutoff) for ts in st.calls.values())
         app_percent = min(100, round(100 * app_calls / (limit * 10)))
     else:
         app_percent = percent

@@ -115,7 +115,12 @@ def is_preview(user_agent: str | None) -> bool:
 
 
 def follow(
-    session: Session, token: str, *, user_agent: str = "", now: datetime | None = None
+    session: Session,
+    token: str,
+    *,
+    user_agent: str = "",
+    count: bool = True,
+    now: datetime | None = None,
 ) -> str | None:
     """The stored URL of a token (recording the click), or None for an unknown token."""
     if not TOKEN_RE.fullmatch(token or ""):
@@ -126,7 +131,7 @@ def follow(
         return None
     if not link.url.lower().startswith(("https://", "http://")):
         return None
-    if not is_preview(user_agent):
+    if count and not is_preview(user_agent):
         session.add(
             AutomationLinkClick(
                 workspace_id=link.workspace_id,

@@ -212,9 +212,7 @@ def get_analytics_overview():
     today = local_day(ws.timezone)
     start = today - timedelta(days=DEFAULT_DAYS)
     accounts = sorted(list_accounts(db.session, ws.id), key=lambda a: a.id)
-    items = [
-        _overview_item(q.follower_series(db.session, ws.id, [a.id], start, today), a)
-        for a in accounts
-    ]
+    series = q.account_series(db.session, ws.id, [a.id for a in accounts], start, today)
+    items = [_overview_item(series.get(a.id, []), a) for a in accounts]
     total = q.workspace_follower_series(db.session, ws.id, start, today)
     return AnalyticsOverview(total=_overview_item(total, None), accounts=items)

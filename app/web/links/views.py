@@ -12,7 +12,12 @@ from app.web.links import bp
 @bp.get("/r/<link_token>")
 def follow(link_token: str):
     """Count a click on an automation's link and send the browser to its stored URL."""
-    url = links.follow(db.session, link_token, user_agent=request.headers.get("User-Agent", ""))
+    url = links.follow(
+        db.session,
+        link_token,
+        user_agent=request.headers.get("User-Agent", ""),
+        count=request.method == "GET",  # a HEAD request (a checker, a preview) is no click
+    )
     if url is None:
         abort(404)
     db.session.commit()
