@@ -48,6 +48,11 @@ cfg = json.loads(sys.argv[1])
 # As many database connections as serving threads (the /m/ media URLs query the database).
 engine = make_engine(cfg["app"]["DATABASE_URL"], pool_size=cfg["threads"], max_overflow=8)
 app = create_app({**cfg["app"], "ENGINE": engine})
+def warm(server, worker):
+    # Steady state: the serving process's connections open before the burst.
+    conns = [engine.connect() for _ in range(64)]
+    for conn in conns:
+        conn.close()
 if "media" not in app.blueprints:
     from app.web import media as media_web
     app.register_blueprint(media_web.bp)
@@ -64,6 +69,7 @@ class Server(BaseApplication):
             "loglevel": "warning", "accesslog": None, "control_socket_disable": True,
             "worker_connections": 4000,
             "when_ready": lambda server: print("ready", flush=True),
+            "post_fork": warm,
         }.items():
             self.cfg.set(key, value)
     def load(self):

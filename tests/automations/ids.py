@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.models import InstagramAccount
-from app.services.automations import contacts, definitions
+from app.services.automations import contacts, definitions, flow_definitions
 
 
 def automation_ids(session, workspace_id: int) -> dict[str, int]:
@@ -15,8 +15,8 @@ def automation_ids(session, workspace_id: int) -> dict[str, int]:
             name="R", trigger="dm", match_mode="any_message", actions=[("notify", {})]
         ),
     )
-    flow = definitions.save_flow(
-        session, workspace_id, "F", [definitions.StepData(kind="text", text="Hi")]
+    flow = flow_definitions.save_flow(
+        session, workspace_id, "F", [flow_definitions.StepData(kind="text", text="Hi")]
     )
     account = InstagramAccount(workspace_id=workspace_id, ig_user_id="17841499999999999")
     account.username = "isolation"

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.models import Contact, FlowRun, InboxComment, utcnow
-from app.services.automations import definitions as defs
+from app.services.automations import flow_definitions as flow_defs
 from app.services.automations.contacts import create_field
 from app.services.automations.flows import expire_runs, flow_stats
 from tests.automations.conftest import CUSTOMER, results
@@ -21,10 +21,10 @@ REASK = "Это не похоже на номер. Пример: +7 701 123 45 6
 def menu_flow(auto, session, timeout=None):
     create_field(session, auto.workspace_id, "phone", "Телефон", "text")
     steps = [
-        defs.StepData(
+        flow_defs.StepData(
             kind="question", text=ASK, buttons=[("Цены", 2), ("Адрес", 4)], timeout_minutes=timeout
         ),
-        defs.StepData(
+        flow_defs.StepData(
             kind="question",
             text=ASK_PHONE,
             field_key="phone",
@@ -32,13 +32,13 @@ def menu_flow(auto, session, timeout=None):
             reask_text=REASK,
             next_position=3,
         ),
-        defs.StepData(
+        flow_defs.StepData(
             kind="text", text="Спасибо, {{username}}! Перезвоним на {{phone}}.", next_position=5
         ),
-        defs.StepData(kind="text", text="Мы на Абая 10."),
-        defs.StepData(kind="tags", tags=["flow-done"]),
+        flow_defs.StepData(kind="text", text="Мы на Абая 10."),
+        flow_defs.StepData(kind="tags", tags=["flow-done"]),
     ]
-    flow = defs.save_flow(session, auto.workspace_id, "Меню", steps)
+    flow = flow_defs.save_flow(session, auto.workspace_id, "Меню", steps)
     session.commit()
     return flow
 

@@ -11,7 +11,7 @@ import requests
 from sqlalchemy import select
 
 from app.models import AutomationLink, AutomationLinkClick
-from app.services.automations import definitions as defs
+from app.services.automations import flow_definitions as flow_defs
 from app.services.automations.contacts import create_field
 from app.services.automations.flows import flow_stats
 from tests.api.conftest import Api
@@ -34,10 +34,10 @@ def tokens_in(text: str, base: str) -> list[str]:
 
 def link_flow(auto, session):
     steps = [
-        defs.StepData(kind="text", text=f"Каталог: {CATALOG}."),
-        defs.StepData(kind="text", text="Вопросы? " + PHONE),
+        flow_defs.StepData(kind="text", text=f"Каталог: {CATALOG}."),
+        flow_defs.StepData(kind="text", text="Вопросы? " + PHONE),
     ]
-    flow = defs.save_flow(session, auto.workspace_id, "Каталог", steps)
+    flow = flow_defs.save_flow(session, auto.workspace_id, "Каталог", steps)
     session.commit()
     auto.rule(
         name="Каталог",
@@ -93,10 +93,10 @@ def test_unknown_or_malformed_tokens_are_404_and_count_nothing(auto, session, ba
 def test_a_contacts_own_text_never_becomes_a_redirect(auto, session, base):
     create_field(session, auto.workspace_id, "site", "Сайт", "text")
     steps = [
-        defs.StepData(kind="question", text="Ваш сайт?", field_key="site"),
-        defs.StepData(kind="text", text="Ваш: {{site}} Наш: https://shop.example/"),
+        flow_defs.StepData(kind="question", text="Ваш сайт?", field_key="site"),
+        flow_defs.StepData(kind="text", text="Ваш: {{site}} Наш: https://shop.example/"),
     ]
-    flow = defs.save_flow(session, auto.workspace_id, "Сайт", steps)
+    flow = flow_defs.save_flow(session, auto.workspace_id, "Сайт", steps)
     session.commit()
     auto.rule(
         name="Сайт", trigger="dm", keywords=["сайт"], actions=[("start_flow", {"flow_id": flow.id})]

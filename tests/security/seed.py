@@ -197,13 +197,13 @@ class Seed:
 
     @cached_property
     def flow(self):
-        from app.services.automations import definitions
+        from app.services.automations import flow_definitions
 
-        return definitions.save_flow(
+        return flow_definitions.save_flow(
             self.session,
             self.ws.id,
             f"{self.marker} flow",
-            [definitions.StepData(kind="text", text=f"{self.marker} step")],
+            [flow_definitions.StepData(kind="text", text=f"{self.marker} step")],
         )
 
     @cached_property

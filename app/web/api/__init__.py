@@ -54,6 +54,7 @@ from app.web.api import (  # noqa: E402, F401
     analytics,
     assistant,
     automations,
+    contacts,
     identity,
     inbox,
     media,

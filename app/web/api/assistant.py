@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import current_app, g
+from flask import current_app
 from flask_babel import gettext as _
 from pydantic import Field
 from sqlalchemy import select
@@ -14,9 +14,9 @@ from app.models import InboxThread, InstagramAccount, KnowledgeItem, Role
 from app.services import assistant
 from app.services import assistant_admin as admin
 from app.services.assistant_client import is_configured
-from app.services.workspaces import get_scoped
 from app.web.api import bp
 from app.web.api.errors import ApiError
+from app.web.api.rows import scoped_or_404
 from app.web.api.schemas import (
     ListQuery,
     Schema,
@@ -24,7 +24,6 @@ from app.web.api.schemas import (
     decode_cursor,
     optional,
     page_of,
-    parse_id,
 )
 from app.web.api.spec import endpoint
 from app.web.assistant.messages import error_text, input_text, reason_text
@@ -102,14 +101,6 @@ class DraftOut(Schema):
     text: str = Field(description="Plain text; the reply box's content, never sent by this call.")
 
 
-def _get(model, key: str):
-    row_id = parse_id(key)
-    row = get_scoped(db.session, model, row_id, g.workspace.id) if row_id else None
-    if row is None:
-        raise ApiError(404)
-    return row
-
-
 def settings_out(acc: InstagramAccount) -> AssistantSettingsOut:
     p = assistant.prefs_for(db.session, acc)
     return AssistantSettingsOut(
@@ -152,14 +143,14 @@ def _refused(e: admin.AssistantInputError) -> ApiError:
 @endpoint(resp=AssistantSettingsOut, tags=("assistant",))
 def get_assistant_settings(account_id: str):
     """The account's AI assistant settings and business profile."""
-    return settings_out(_get(InstagramAccount, account_id))
+    return settings_out(scoped_or_404(InstagramAccount, account_id))
 
 
 @bp.put("/accounts/<account_id>/assistant")
 @endpoint(resp=AssistantSettingsOut, json=AssistantSettingsIn, role=Role.OWNER, tags=("assistant",))
 def update_assistant_settings(account_id: str, json: AssistantSettingsIn):
     """Change the assistant settings (owners)."""
-    acc = _get(InstagramAccount, account_id)
+    acc = scoped_or_404(InstagramAccount, account_id)
     data = json.model_dump(exclude_none=True)
     if "handover_topics" in data:
         data["handover_topics"] = "\n".join(t.strip() for t in data["handover_topics"] if t.strip())
@@ -175,7 +166,7 @@ def update_assistant_settings(account_id: str, json: AssistantSettingsIn):
 @endpoint(resp=KnowledgePage, query=ListQuery, tags=("assistant",))
 def list_assistant_knowledge(account_id: str, query: ListQuery):
     """The account's knowledge entries, oldest first."""
-    acc = _get(InstagramAccount, account_id)
+    acc = scoped_or_404(InstagramAccount, account_id)
     after = decode_cursor(query.next)
     stmt = select(KnowledgeItem).where(KnowledgeItem.account_id == acc.id)
     if after is not None:
@@ -189,7 +180,7 @@ def list_assistant_knowledge(account_id: str, query: ListQuery):
 @endpoint(status=201, resp=KnowledgeOut, json=KnowledgeIn, role=Role.EDITOR, tags=("assistant",))
 def create_assistant_knowledge(account_id: str, json: KnowledgeIn):
     """Add a question/answer pair or a short document."""
-    acc = _get(InstagramAccount, account_id)
+    acc = scoped_or_404(InstagramAccount, account_id)
     try:
         item = admin.add_knowledge(db.session, acc, json.kind, json.title, json.body)
     except admin.AssistantInputError as e:
@@ -202,14 +193,14 @@ def create_assistant_knowledge(account_id: str, json: KnowledgeIn):
 @endpoint(resp=KnowledgeOut, tags=("assistant",))
 def get_assistant_knowledge(item_id: str):
     """One knowledge entry."""
-    return knowledge_out(_get(KnowledgeItem, item_id))
+    return knowledge_out(scoped_or_404(KnowledgeItem, item_id))
 
 
 @bp.put("/knowledge/<item_id>")
 @endpoint(resp=KnowledgeOut, json=KnowledgeUpdate, role=Role.EDITOR, tags=("assistant",))
 def update_assistant_knowledge(item_id: str, json: KnowledgeUpdate):
     """Change a knowledge entry (omitted fields stay)."""
-    item = _get(KnowledgeItem, item_id)
+    item = scoped_or_404(KnowledgeItem, item_id)
     try:
         admin.update_knowledge(db.session, item, json.model_dump(exclude_none=True))
     except admin.AssistantInputError as e:
@@ -222,7 +213,7 @@ def update_assistant_knowledge(item_id: str, json: KnowledgeUpdate):
 @endpoint(status=204, role=Role.EDITOR, tags=("assistant",))
 def delete_assistant_knowledge(item_id: str):
     """Delete a knowledge entry."""
-    db.session.delete(_get(KnowledgeItem, item_id))
+    db.session.delete(scoped_or_404(KnowledgeItem, item_id))
     db.session.commit()
     return "", 204
 
@@ -231,7 +222,7 @@ def delete_assistant_knowledge(item_id: str):
 @endpoint(resp=DraftOut, role=Role.EDITOR, tags=("assistant",), extra_errors=(409, 502))
 def suggest_thread_reply(thread_id: str):
     """A draft reply for a comment thread or DM conversation (nothing is sent)."""
-    thread = _get(InboxThread, thread_id)
+    thread = scoped_or_404(InboxThread, thread_id)
     try:
         result = assistant.generate(
             db.session, current_app.config["SETTINGS"], thread, purpose="draft"

@@ -1,4 +1,4 @@
-"""/api/v1/automations/rules, /automations/flows, /contacts, /contact-fields."""
+"""/api/v1/automations/rules and /automations/flows."""
 
 from __future__ import annotations
 
@@ -7,23 +7,17 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AutomationFiring, AutomationFlow, AutomationRule, Contact, Role, Tag
+from app.models import AutomationFiring, AutomationFlow, AutomationRule, Role
 from app.services.automations import contacts as contacts_service
 from app.services.automations import definitions as defs
+from app.services.automations import flow_definitions as flow_defs
 from app.services.automations.flows import flow_stats
 from app.services.automations.links import click_stats
-from app.services.workspaces import get_scoped, scoped
+from app.services.workspaces import scoped
 from app.web.api import bp
 from app.web.api.automation_schemas import (
     ActionOut,
     ButtonOut,
-    ContactOut,
-    ContactPage,
-    ContactQuery,
-    ContactUpdate,
-    FieldIn,
-    FieldList,
-    FieldOut,
     FiringOut,
     FiringPage,
     FlowIn,
@@ -39,33 +33,19 @@ from app.web.api.automation_schemas import (
     StepOut,
 )
 from app.web.api.errors import ApiError, validation_failed
-from app.web.api.schemas import ListQuery, decode_cursor, page_of, parse_id
+from app.web.api.rows import id_page, scoped_or_404
+from app.web.api.schemas import ListQuery, parse_id
 from app.web.api.spec import endpoint
 from app.web.automations.messages import error_text
 
 TAGS = ("automations",)
 
 
-def _get(model, key: str):
-    row_id = parse_id(key)
-    row = get_scoped(db.session, model, row_id, g.workspace.id) if row_id else None
-    if row is None:
-        raise ApiError(404)
-    return row
-
-
-def _refused(e: Exception) -> ApiError:
+def refused(e: Exception) -> ApiError:
+    """A definition or contact error as the 422 the API answers."""
     code = getattr(e, "code", "invalid")
     field = getattr(e, "field", "body")
     return ApiError(422, fields=[{"field": field, "code": code, "message": error_text(code)}])
-
-
-def _page(stmt, model, query):
-    after = decode_cursor(query.next)
-    if after is not None:
-        stmt = stmt.where(model.id > after)
-    rows = db.session.scalars(stmt.order_by(model.id).limit(query.limit + 1)).all()
-    return page_of(list(rows), query.limit)
 
 
 # ---- rules -------------------------------------------------------------------------------
@@ -145,7 +125,7 @@ def _save_rule(data: defs.RuleData, rule=None) -> AutomationRule:
         rule = defs.save_rule(db.session, g.workspace.id, data, rule)
     except defs.DefinitionError as e:
         db.session.rollback()
-        raise _refused(e) from None
+        raise refused(e) from None
     db.session.commit()
     return rule
 
@@ -154,7 +134,7 @@ def _save_rule(data: defs.RuleData, rule=None) -> AutomationRule:
 @endpoint(resp=RulePage, query=ListQuery, tags=TAGS)
 def list_automation_rules(query: ListQuery):
     """The workspace's automation rules, by id."""
-    rows, nxt = _page(scoped(AutomationRule, g.workspace.id), AutomationRule, query)
+    rows, nxt = id_page(scoped(AutomationRule, g.workspace.id), AutomationRule, query)
     return RulePage(items=[rule_out(r) for r in rows], next=nxt)
 
 
@@ -169,14 +149,14 @@ def create_automation_rule(json: RuleIn):
 @endpoint(resp=RuleOut, tags=TAGS)
 def get_automation_rule(rule_id: str):
     """One rule with its actions."""
-    return rule_out(_get(AutomationRule, rule_id))
+    return rule_out(scoped_or_404(AutomationRule, rule_id))
 
 
 @bp.put("/automations/rules/<rule_id>")
 @endpoint(resp=RuleOut, json=RuleUpdate, role=Role.EDITOR, tags=TAGS)
 def update_automation_rule(rule_id: str, json: RuleUpdate):
     """Change a rule; omitted fields stay as they are."""
-    rule = _get(AutomationRule, rule_id)
+    rule = scoped_or_404(AutomationRule, rule_id)
     current = rule_out(rule).model_dump()
     current["actions"] = [{"type": a["type"], "config": a["config"]} for a in current["actions"]]
     merged = {**current, **json.model_dump(exclude_unset=True)}
@@ -192,7 +172,7 @@ def update_automation_rule(rule_id: str, json: RuleUpdate):
 @endpoint(status=204, role=Role.EDITOR, tags=TAGS)
 def delete_automation_rule(rule_id: str):
     """Delete a rule and its log."""
-    db.session.delete(_get(AutomationRule, rule_id))
+    db.session.delete(scoped_or_404(AutomationRule, rule_id))
     db.session.commit()
     return "", 204
 
@@ -201,9 +181,9 @@ def delete_automation_rule(rule_id: str):
 @endpoint(resp=FiringPage, query=ListQuery, tags=TAGS)
 def list_automation_rule_log(rule_id: str, query: ListQuery):
     """Each time the rule fired (or the cooldown held it back), oldest first."""
-    rule = _get(AutomationRule, rule_id)
+    rule = scoped_or_404(AutomationRule, rule_id)
     stmt = select(AutomationFiring).where(AutomationFiring.rule_id == rule.id)
-    rows, nxt = _page(stmt, AutomationFiring, query)
+    rows, nxt = id_page(stmt, AutomationFiring, query)
     return FiringPage(
         items=[
             FiringOut(
@@ -256,10 +236,10 @@ def flow_out(f: AutomationFlow) -> FlowOut:
 
 def _save_flow(body: FlowIn | FlowUpdate, flow=None) -> AutomationFlow:
     if body.steps is None:
-        steps = [defs.step_data_of(db.session, s) for s in flow.steps]
+        steps = [flow_defs.step_data_of(db.session, s) for s in flow.steps]
         return _store_flow(body.name or flow.name, steps, flow)
     steps = [
-        defs.StepData(
+        flow_defs.StepData(
             kind=s.kind,
             text=s.text,
             image_url=s.image_url,
@@ -279,10 +259,10 @@ def _save_flow(body: FlowIn | FlowUpdate, flow=None) -> AutomationFlow:
 
 def _store_flow(name: str, steps: list, flow) -> AutomationFlow:
     try:
-        flow = defs.save_flow(db.session, g.workspace.id, name, steps, flow)
+        flow = flow_defs.save_flow(db.session, g.workspace.id, name, steps, flow)
     except (defs.DefinitionError, contacts_service.ContactError) as e:
         db.session.rollback()
-        raise _refused(e) from None
+        raise refused(e) from None
     db.session.commit()
     return flow
 
@@ -291,7 +271,7 @@ def _store_flow(name: str, steps: list, flow) -> AutomationFlow:
 @endpoint(resp=FlowPage, query=ListQuery, tags=TAGS)
 def list_automation_flows(query: ListQuery):
     """The workspace's flows with their counters."""
-    rows, nxt = _page(scoped(AutomationFlow, g.workspace.id), AutomationFlow, query)
+    rows, nxt = id_page(scoped(AutomationFlow, g.workspace.id), AutomationFlow, query)
     return FlowPage(items=[flow_out(f) for f in rows], next=nxt)
 
 
@@ -306,110 +286,20 @@ def create_automation_flow(json: FlowIn):
 @endpoint(resp=FlowOut, tags=TAGS)
 def get_automation_flow(flow_id: str):
     """One flow with its steps, button payloads and counters."""
-    return flow_out(_get(AutomationFlow, flow_id))
+    return flow_out(scoped_or_404(AutomationFlow, flow_id))
 
 
 @bp.put("/automations/flows/<flow_id>")
 @endpoint(resp=FlowOut, json=FlowUpdate, role=Role.EDITOR, tags=TAGS)
 def update_automation_flow(flow_id: str, json: FlowUpdate):
     """Rename a flow and/or replace its steps; omitted fields stay as they are."""
-    return flow_out(_save_flow(json, _get(AutomationFlow, flow_id)))
+    return flow_out(_save_flow(json, scoped_or_404(AutomationFlow, flow_id)))
 
 
 @bp.delete("/automations/flows/<flow_id>")
 @endpoint(status=204, role=Role.EDITOR, tags=TAGS)
 def delete_automation_flow(flow_id: str):
     """Delete a flow (rules starting it skip that action)."""
-    db.session.delete(_get(AutomationFlow, flow_id))
+    db.session.delete(scoped_or_404(AutomationFlow, flow_id))
     db.session.commit()
     return "", 204
-
-
-# ---- contacts and fields -----------------------------------------------------------------
-
-
-def contact_out(c: Contact) -> ContactOut:
-    return ContactOut(
-        id=str(c.id),
-        account_id=str(c.account_id),
-        igsid=c.igsid,
-        username=c.username,
-        first_seen_at=c.first_seen_at,
-        last_interaction_at=c.last_interaction_at,
-        tags=[t.name for t in c.tags],
-        fields=contacts_service.values_by_key(db.session, c),
-    )
-
-
-@bp.get("/contacts")
-@endpoint(resp=ContactPage, query=ContactQuery, tags=TAGS)
-def list_contacts(query: ContactQuery):
-    """People who commented or wrote to the workspace's accounts, by id."""
-    tag_id = None
-    if query.tag:
-        tag = db.session.scalar(scoped(Tag, g.workspace.id).where(Tag.name == query.tag))
-        if tag is None:
-            return ContactPage(items=[], next=None)
-        tag_id = tag.id
-    f = contacts_service.ContactFilter(q=query.q or "", tag_id=tag_id)
-    stmt = contacts_service.contacts_query(g.workspace.id, f).order_by(None)
-    rows, nxt = _page(stmt, Contact, query)
-    return ContactPage(items=[contact_out(c) for c in rows], next=nxt)
-
-
-@bp.get("/contacts/<contact_id>")
-@endpoint(resp=ContactOut, tags=TAGS)
-def get_contact(contact_id: str):
-    """One contact with tags and custom field values."""
-    return contact_out(_get(Contact, contact_id))
-
-
-@bp.put("/contacts/<contact_id>")
-@endpoint(resp=ContactOut, json=ContactUpdate, role=Role.EDITOR, tags=TAGS)
-def update_contact(contact_id: str, json: ContactUpdate):
-    """Replace a contact's tags and/or set custom field values (type-checked)."""
-    contact = _get(Contact, contact_id)
-    try:
-        if json.tags is not None:
-            contacts_service.remove_tags(db.session, contact, [t.name for t in contact.tags])
-            contacts_service.add_tags(db.session, contact, json.tags)
-        for key, value in (json.fields or {}).items():
-            field = contacts_service.field_by_key(db.session, g.workspace.id, key)
-            if field is None:
-                raise defs.DefinitionError("field_missing", f"fields.{key}")
-            contacts_service.set_value(db.session, contact, field, value)
-    except contacts_service.ContactError as e:
-        db.session.rollback()
-        raise _refused(e) from None
-    except defs.DefinitionError as e:
-        db.session.rollback()
-        raise _refused(e) from None
-    db.session.commit()
-    return contact_out(contact)
-
-
-def field_out(f) -> FieldOut:
-    return FieldOut(id=str(f.id), key=f.key, name=f.name, type=f.type)
-
-
-@bp.get("/contact-fields")
-@endpoint(resp=FieldList, tags=TAGS)
-def list_contact_fields():
-    """The workspace's custom contact fields."""
-    fields = contacts_service.list_fields(db.session, g.workspace.id)
-    return FieldList(items=[field_out(f) for f in fields])
-
-
-@bp.post("/contact-fields")
-@endpoint(status=201, resp=FieldOut, json=FieldIn, role=Role.EDITOR, tags=TAGS)
-def create_contact_field(json: FieldIn):
-    """Define a custom field (its key is used as {{key}} in texts)."""
-    try:
-        field = contacts_service.create_field(
-            db.session, g.workspace.id, json.key, json.name, json.type
-        )
-    except contacts_service.ContactError as e:
-        db.session.rollback()
-        raise _refused(e) from None
-    db.session.commit()
-    return field_out(field), 201

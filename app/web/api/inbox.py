@@ -13,10 +13,10 @@ from app.models import InboxComment, InboxMessage, InboxThread, Role
 from app.services import inbox_actions as actions
 from app.services import inbox_queries as queries
 from app.services.instagram import make_client, usage_recorder
-from app.services.workspaces import get_scoped
 from app.web.api import bp
 from app.web.api.errors import ApiError, field_error
-from app.web.api.schemas import DEFAULT_LIMIT, MAX_LIMIT, Schema, Timestamp, optional, parse_id
+from app.web.api.rows import scoped_or_404
+from app.web.api.schemas import DEFAULT_LIMIT, MAX_LIMIT, Schema, Timestamp, optional
 from app.web.api.spec import endpoint
 from app.web.inbox.messages import failure_text, rule_text
 
@@ -179,14 +179,6 @@ def message_out(m: InboxMessage) -> MessageOut:
     )
 
 
-def _get(model, key: str):
-    row_id = parse_id(key)
-    row = get_scoped(db.session, model, row_id, g.workspace.id) if row_id else None
-    if row is None:
-        raise ApiError(404)
-    return row
-
-
 def _act(func, *args, **kwargs):
     """Run an inbox action; rule breaks are 409, Instagram refusals 502 (stored for retry)."""
     settings = current_app.config["SETTINGS"]
@@ -233,7 +225,7 @@ def list_inbox_threads(query: ThreadQuery):
 @endpoint(resp=ThreadDetail, tags=("inbox",))
 def get_inbox_thread(thread_id: str):
     """One thread with its comments or messages and any refused actions."""
-    t = _get(InboxThread, thread_id)
+    t = scoped_or_404(InboxThread, thread_id)
     is_comment = t.kind == "comment"
     failures = [
         FailureOut(
@@ -261,7 +253,7 @@ def get_inbox_thread(thread_id: str):
 )
 def reply_to_inbox_comment(comment_id: str, json: TextIn):
     """Reply publicly as the account (sent to Instagram first)."""
-    comment = _get(InboxComment, comment_id)
+    comment = scoped_or_404(InboxComment, comment_id)
     text = _required(json.text, "text")
     return comment_out(_act(actions.reply_to_comment, comment, text)), 201
 
@@ -272,7 +264,7 @@ def reply_to_inbox_comment(comment_id: str, json: TextIn):
 )
 def hide_inbox_comment(comment_id: str, json: HiddenIn):
     """Hide or unhide a comment."""
-    comment = _get(InboxComment, comment_id)
+    comment = scoped_or_404(InboxComment, comment_id)
     _act(actions.set_hidden, comment, _required(json.hidden, "hidden"))
     return comment_out(comment)
 
@@ -281,7 +273,7 @@ def hide_inbox_comment(comment_id: str, json: HiddenIn):
 @endpoint(status=204, role=Role.EDITOR, tags=("inbox",), extra_errors=(409, 502))
 def delete_inbox_comment(comment_id: str):
     """Delete a comment on Instagram (kept here marked deleted)."""
-    comment = _get(InboxComment, comment_id)
+    comment = scoped_or_404(InboxComment, comment_id)
     _act(actions.delete_comment, comment)
     return "", 204
 
@@ -297,7 +289,7 @@ def delete_inbox_comment(comment_id: str):
 )
 def private_reply_to_inbox_comment(comment_id: str, json: TextIn):
     """Send the one private DM allowed per comment, within 7 days of it."""
-    comment = _get(InboxComment, comment_id)
+    comment = scoped_or_404(InboxComment, comment_id)
     text = _required(json.text, "text")
     return message_out(_act(actions.private_reply, comment, text)), 201
 
@@ -313,7 +305,7 @@ def private_reply_to_inbox_comment(comment_id: str, json: TextIn):
 )
 def send_inbox_message(thread_id: str, json: TextIn):
     """Reply in a DM conversation within the 24-hour window."""
-    t = _get(InboxThread, thread_id)
+    t = scoped_or_404(InboxThread, thread_id)
     if t.kind != "dm":
         raise ApiError(404)
     return message_out(_act(actions.send_message, t, _required(json.text, "text"))), 201

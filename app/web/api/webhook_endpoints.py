@@ -14,6 +14,7 @@ from app.services.outgoing_webhooks.urls import WebhookError
 from app.services.workspaces import get_scoped, scoped
 from app.web.api import bp
 from app.web.api.errors import ApiError
+from app.web.api.rows import id_page, scoped_or_404
 from app.web.api.schemas import ListQuery, decode_cursor, page_of, parse_id
 from app.web.api.spec import endpoint
 from app.web.api.webhook_schemas import (
@@ -32,14 +33,6 @@ TAGS = ("webhooks",)
 
 def _settings():
     return current_app.config["SETTINGS"]
-
-
-def _get(key: str) -> WebhookEndpoint:
-    row_id = parse_id(key)
-    row = get_scoped(db.session, WebhookEndpoint, row_id, g.workspace.id) if row_id else None
-    if row is None:
-        raise ApiError(404)
-    return row
 
 
 def _refused(e: WebhookError) -> ApiError:
@@ -77,12 +70,7 @@ def _with_secret(row: WebhookEndpoint, secret: str) -> WebhookEndpointWithSecret
 @endpoint(resp=WebhookEndpointPage, query=ListQuery, tags=TAGS)
 def list_webhook_endpoints(query: ListQuery):
     """The workspace's webhook endpoints, by id (secrets are never listed)."""
-    stmt = scoped(WebhookEndpoint, g.workspace.id)
-    after = decode_cursor(query.next)
-    if after is not None:
-        stmt = stmt.where(WebhookEndpoint.id > after)
-    rows = db.session.scalars(stmt.order_by(WebhookEndpoint.id).limit(query.limit + 1)).all()
-    items, nxt = page_of(list(rows), query.limit)
+    items, nxt = id_page(scoped(WebhookEndpoint, g.workspace.id), WebhookEndpoint, query)
     return WebhookEndpointPage(items=[endpoint_out(r) for r in items], next=nxt)
 
 
@@ -108,14 +96,14 @@ def create_webhook_endpoint(json: WebhookEndpointIn):
 @endpoint(resp=WebhookEndpointOut, tags=TAGS)
 def get_webhook_endpoint(endpoint_id: str):
     """One webhook endpoint (without its secret)."""
-    return endpoint_out(_get(endpoint_id))
+    return endpoint_out(scoped_or_404(WebhookEndpoint, endpoint_id))
 
 
 @bp.patch("/webhook-endpoints/<endpoint_id>")
 @endpoint(resp=WebhookEndpointOut, json=WebhookEndpointUpdate, role=Role.EDITOR, tags=TAGS)
 def update_webhook_endpoint(endpoint_id: str, json: WebhookEndpointUpdate):
     """Change the URL, events, description or switch it off; omitted fields stay."""
-    row = _get(endpoint_id)
+    row = scoped_or_404(WebhookEndpoint, endpoint_id)
     try:
         service.update_endpoint(db.session, _settings(), row, **json.model_dump(exclude_unset=True))
     except WebhookError as e:
@@ -129,7 +117,7 @@ def update_webhook_endpoint(endpoint_id: str, json: WebhookEndpointUpdate):
 @endpoint(status=204, role=Role.EDITOR, tags=TAGS)
 def delete_webhook_endpoint(endpoint_id: str):
     """Delete an endpoint and its delivery log; nothing more is sent to it."""
-    row = _get(endpoint_id)
+    row = scoped_or_404(WebhookEndpoint, endpoint_id)
     _audit("webhook_endpoint_delete", row)
     service.delete_endpoint(db.session, row)
     db.session.commit()
@@ -140,7 +128,7 @@ def delete_webhook_endpoint(endpoint_id: str):
 @endpoint(resp=WebhookEndpointWithSecret, role=Role.EDITOR, tags=TAGS)
 def rotate_webhook_endpoint_secret(endpoint_id: str):
     """Replace the secret; later requests (retries too) are signed with the new one."""
-    row = _get(endpoint_id)
+    row = scoped_or_404(WebhookEndpoint, endpoint_id)
     secret = service.rotate_secret(db.session, _settings(), row)
     _audit("webhook_secret_rotate", row)
     db.session.commit()
@@ -167,7 +155,7 @@ def delivery_out(d: WebhookDelivery) -> WebhookDeliveryOut:
 @endpoint(resp=WebhookDeliveryPage, query=ListQuery, tags=TAGS)
 def list_webhook_endpoint_deliveries(endpoint_id: str, query: ListQuery):
     """The endpoint's deliveries, newest first: status, attempts, last response code."""
-    row = _get(endpoint_id)
+    row = scoped_or_404(WebhookEndpoint, endpoint_id)
     stmt = select(WebhookDelivery).where(
         WebhookDelivery.endpoint_id == row.id, WebhookDelivery.workspace_id == g.workspace.id
     )
@@ -183,7 +171,7 @@ def list_webhook_endpoint_deliveries(endpoint_id: str, query: ListQuery):
 @endpoint(status=202, resp=WebhookDeliveryOut, role=Role.EDITOR, tags=TAGS)
 def test_webhook_endpoint(endpoint_id: str):
     """Queue a `ping` event for this endpoint (sent even when it is switched off)."""
-    delivery = service.queue_test(db.session, _get(endpoint_id))
+    delivery = service.queue_test(db.session, scoped_or_404(WebhookEndpoint, endpoint_id))
     db.session.commit()
     return delivery_out(delivery), 202
 
@@ -192,7 +180,7 @@ def test_webhook_endpoint(endpoint_id: str):
 @endpoint(status=202, resp=WebhookDeliveryOut, role=Role.EDITOR, tags=TAGS, extra_errors=(409,))
 def retry_webhook_delivery(endpoint_id: str, delivery_id: str):
     """Send a failed delivery again with a fresh set of attempts (409 unless it failed)."""
-    row = _get(endpoint_id)
+    row = scoped_or_404(WebhookEndpoint, endpoint_id)
     key = parse_id(delivery_id)
     delivery = get_scoped(db.session, WebhookDelivery, key, g.workspace.id) if key else None
     if delivery is None or delivery.endpoint_id != row.id:

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import AutomationFlow, Role
 from app.services.automations import contacts as contacts_service
 from app.services.automations import definitions as defs
+from app.services.automations import flow_definitions as flow_defs
 from app.services.automations.flows import flow_stats
 from app.web.admin.forms import EmptyForm
 from app.web.automations import bp
@@ -22,7 +23,7 @@ from app.web.context import current_workspace_id, get_or_404, require_role
 @login_required
 def flows():
     ws = current_workspace_id()
-    items = [(f, flow_stats(db.session, f)) for f in defs.flows_of(db.session, ws)]
+    items = [(f, flow_stats(db.session, f)) for f in flow_defs.flows_of(db.session, ws)]
     return render_template("automations/flows.html", flows=items, form=EmptyForm())
 
 
@@ -56,7 +57,7 @@ def _fill(form: FlowForm, flow: AutomationFlow) -> None:
     form.steps.append_entry({"kind": "text"})  # an empty step to add
 
 
-def _steps(form: FlowForm) -> list[defs.StepData]:
+def _steps(form: FlowForm) -> list[flow_defs.StepData]:
     out = []
     for entry in form.steps.entries:
         s = entry.form
@@ -71,14 +72,14 @@ def _steps(form: FlowForm) -> list[defs.StepData]:
             continue  # the blank "add a step" block
         branches = [
             ([k.strip() for k in text.split(",") if k.strip()], target)
-            for text, target in defs.parse_lines(s.branches.data)
+            for text, target in flow_defs.parse_lines(s.branches.data)
         ]
         out.append(
-            defs.StepData(
+            flow_defs.StepData(
                 kind=s.kind.data,
                 text=s.text.data or "",
                 image_url=(s.image_url.data or "").strip(),
-                buttons=defs.parse_lines(s.buttons.data),
+                buttons=flow_defs.parse_lines(s.buttons.data),
                 branches=branches,
                 field_key=s.field_key.data or "",
                 validate=s.validate.data or "",
@@ -105,7 +106,7 @@ def _editor(flow: AutomationFlow | None):
     error = None
     if request.method == "POST" and form.validate_on_submit():
         try:
-            flow = defs.save_flow(db.session, ws, form.name.data, _steps(form), flow)
+            flow = flow_defs.save_flow(db.session, ws, form.name.data, _steps(form), flow)
         except defs.DefinitionError as e:
             db.session.rollback()
             error = error_text(e.code)

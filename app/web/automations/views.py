@@ -16,6 +16,7 @@ from app.services.accounts import list_accounts
 from app.services.automations import actions as builtin_actions
 from app.services.automations import contacts as contacts_service
 from app.services.automations import definitions as defs
+from app.services.automations import flow_definitions as flow_defs
 from app.services.automations.links import click_stats
 from app.services.workspaces import scoped
 from app.web.admin.forms import EmptyForm
@@ -77,7 +78,7 @@ def _choices(form: RuleForm, ws: int) -> None:
         (str(a.id), "@" + a.username) for a in list_accounts(db.session, ws)
     ]
     form.flow_id.choices = [("", _("No flow"))] + [
-        (str(f.id), f.name) for f in defs.flows_of(db.session, ws)
+        (str(f.id), f.name) for f in flow_defs.flows_of(db.session, ws)
     ]
     form.set_field.choices = [("", _("No field"))] + [
         (f.key, f.name) for f in contacts_service.list_fields(db.session, ws)
