@@ -254,12 +254,14 @@ class Publisher:
             with self._lock:
                 self._busy += 1
             self._pool.submit(self._run_and_count, post_id)
-        if len(ids) < free and self.lookup_permalinks:
+        if not ids and self.lookup_permalinks:
             self._tick_permalinks()  # no due post is waiting: spare threads may look up
         return len(ids)
 
     def _tick_permalinks(self) -> None:
         with self._lock:
+            if self._busy > self._permalink_busy:
+                return  # posts are being published: not even their CPU is taken from them
             spare = min(self.threads - self._busy, self.permalink_slots - self._permalink_busy)
         if spare <= 0:
             return

@@ -1,8 +1,8 @@
 """Permalinks of published posts: one `GET /{media-id}?fields=permalink` each, off the clock.
 
 `media_publish` answers with the media id only. The permalink is looked up after the post is
-already stored as published (`done`), by spare publishing threads only (never more than a
-quarter of them, never ahead of a due post), so it can never delay a publish. Instagram
+already stored as published (`done`), by idle publishing threads only (at most a quarter of
+them, and only while no post is being published), so it can never delay a publish. Instagram
 Login documents no multi-id lookup, hence one call per post (`PUBLISH_PERMALINK_LOOKUP=false`
 turns it off; the account's media sync then fills permalinks, see `fill_permalinks`).
 A failed lookup is tried again after `RETRY_AFTER`, for at most `WINDOW` after publishing.

@@ -9,7 +9,12 @@ from sqlalchemy.orm import Session
 
 from app.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, utcnow
 from app.services import crypto
-from app.services.outgoing_webhooks.events import EVENT_TYPES, TEST_EVENT, envelope
+from app.services.outgoing_webhooks.events import (
+    EVENT_TYPES,
+    TEST_EVENT,
+    envelope,
+    pending_delivery,
+)
 from app.services.outgoing_webhooks.urls import WebhookError, normalize_url
 
 SECRET_PURPOSE = "webhook_secret"
@@ -145,19 +150,7 @@ def delete_endpoint(session: Session, endpoint: WebhookEndpoint) -> None:
 def queue_test(session: Session, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Queue a `ping` event for one endpoint (sent even when it is switched off)."""
     payload = envelope(endpoint.workspace_id, TEST_EVENT, {"endpoint_id": str(endpoint.id)})
-    now = utcnow()
-    row = WebhookDelivery(
-        workspace_id=endpoint.workspace_id,
-        endpoint_id=endpoint.id,
-        event_type=TEST_EVENT,
-        event_id=payload["id"],
-        payload=payload,
-        status=DeliveryStatus.PENDING.value,
-        attempts=0,
-        next_attempt_at=now,
-        last_error="",
-        created_at=now,
-    )
+    row = pending_delivery(endpoint.workspace_id, endpoint.id, payload)
     session.add(row)
     session.flush()
     return row

@@ -47,6 +47,23 @@ def envelope(workspace_id: int, event_type: str, data: dict) -> dict:
     }
 
 
+def pending_delivery(workspace_id: int, endpoint_id: int, payload: dict) -> WebhookDelivery:
+    """A delivery of the event `payload` to one endpoint, due now."""
+    now = utcnow()
+    return WebhookDelivery(
+        workspace_id=workspace_id,
+        endpoint_id=endpoint_id,
+        event_type=payload["type"],
+        event_id=payload["id"],
+        payload=payload,
+        status=DeliveryStatus.PENDING.value,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        created_at=now,
+    )
+
+
 def emit(session: Session, workspace_id: int, event_type: str, data: dict) -> int:
     """Queue an event for every active endpoint subscribed to it; return how many."""
     rows = session.execute(
@@ -58,22 +75,8 @@ def emit(session: Session, workspace_id: int, event_type: str, data: dict) -> in
     if not targets:
         return 0
     payload = envelope(workspace_id, event_type, data)
-    now = utcnow()
     for endpoint_id in targets:
-        session.add(
-            WebhookDelivery(
-                workspace_id=workspace_id,
-                endpoint_id=endpoint_id,
-                event_type=event_type,
-                event_id=payload["id"],
-                payload=payload,
-                status=DeliveryStatus.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                last_error="",
-                created_at=now,
-            )
-        )
+        session.add(pending_delivery(workspace_id, endpoint_id, payload))
     return len(targets)
 
 

@@ -6,16 +6,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from app.services.outgoing_webhooks.events import EVENT_TYPES
 from app.web.api.schemas import Schema, Timestamp, optional
 
-EventName = Literal[
-    "post.published",
-    "post.failed",
-    "comment.received",
-    "message.received",
-    "automation.fired",
-    "account.reconnect_needed",
-]
+EventName = Literal[EVENT_TYPES]  # a tuple subscript: one Literal of every event name
 URL = r"^https?://\S+$"
 URL_HELP = (
     "Where events are POSTed: https:// (http:// only outside production); private and "
