@@ -53,9 +53,7 @@ class InstagramAccount(WorkspaceOwned, Timestamped, Base):
     webhook_subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
     usage: Mapped[dict | None] = mapped_column(JSON)
     usage_percent: Mapped[int] = mapped_column(Integer, default=0)
-    connected_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL")
-    )
+    connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     media: Mapped[list[InstagramMedia]] = relationship(
         back_populates="account", cascade="all, delete-orphan", passive_deletes=True

@@ -91,9 +91,7 @@ class Workspace(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Almaty")
     # Posts made by editors wait for an owner's approval before they are scheduled.
-    require_approval: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    require_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="workspace", cascade="all, delete-orphan"

@@ -88,8 +88,22 @@ def register_web(app: Flask) -> None:
         return response
 
     for bp_module in (
-        auth, main, admin, settings, notifications, accounts, inbox, webhooks, identity, media,
-        publishing, analytics, privacy, automations, assistant, links,
+        auth,
+        main,
+        admin,
+        settings,
+        notifications,
+        accounts,
+        inbox,
+        webhooks,
+        identity,
+        media,
+        publishing,
+        analytics,
+        privacy,
+        automations,
+        assistant,
+        links,
     ):
         app.register_blueprint(bp_module.bp)
     errors.register(app)

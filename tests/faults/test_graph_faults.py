@@ -23,7 +23,7 @@ from app.models.post import WORKING_STATUSES
 from app.services import accounts as accounts_service
 from app.services import inbox_actions
 from app.services.inbox_sync import sync_due
-from app.services.instagram import make_client, store_token, usage_recorder
+from app.services.instagram import make_client, usage_recorder
 from tests.inbox.test_actions import Flow
 
 DEMO, DEMO_2, DEMO_3 = "17841400000000001", "17841400000000002", "17841400000000003"
@@ -35,14 +35,6 @@ RECONNECT_AT = 10  # steps of STEP seconds: well within DEADLINE
 
 def _hits(env, kind: str) -> int:
     return sum(f["hits"] for f in env.state()["faults"] if f["kind"] == kind)
-
-
-def _reconnect(env, account: InstagramAccount) -> None:
-    minted = env.stack.admin("POST", "tokens", {"ig_user_id": account.ig_user_id})
-    acct = env.session.get(InstagramAccount, account.id)
-    store_token(env.settings, acct, minted["access_token"], minted["expires_in"])
-    acct.status = "active"
-    env.session.commit()
 
 
 def test_publishing_through_a_fault_storm_ends_every_post_once(env):
@@ -122,7 +114,7 @@ def test_publishing_through_a_fault_storm_ends_every_post_once(env):
             assert {p.error_key for p in paused} == {"reconnect_needed"}
             assert all(p.status in ("scheduled", "preparing") for p in paused)
             assert all(p.lease_owner is None and p.ig_media_id is None for p in paused)
-            _reconnect(env, dying)
+            env.reconnect(dying)
         env.advance_sandbox(STEP)
         now += timedelta(seconds=STEP)
 

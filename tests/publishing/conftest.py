@@ -131,6 +131,14 @@ class PublishEnv:
     def advance_sandbox(self, seconds: float) -> None:
         self.stack.admin("POST", "clock", {"advance_seconds": seconds})
 
+    def reconnect(self, account: InstagramAccount) -> None:
+        """What a finished OAuth reconnect leaves behind: a new token, the account active."""
+        minted = self.stack.admin("POST", "tokens", {"ig_user_id": account.ig_user_id})
+        acct = self.session.get(InstagramAccount, account.id)
+        store_token(self.settings, acct, minted["access_token"], minted["expires_in"])
+        acct.status = "active"
+        self.session.commit()
+
 
 @pytest.fixture
 def env(app, ig_stack, session, engine, make_user, tmp_path):

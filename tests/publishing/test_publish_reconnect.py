@@ -14,7 +14,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.models import InstagramAccount, Notification
-from app.services.instagram import store_token
 from app.web.post_messages import post_error_text
 from tests.publishing.conftest import DEMO, DEMO_2, later
 
@@ -24,14 +23,6 @@ COUNT_CALLS = {"kind": "latency", "endpoint": "*", "seconds": 0, "count": None}
 
 def _graph_calls(env) -> int:
     return sum(f["hits"] for f in env.state()["faults"] if f["kind"] == "latency")
-
-
-def _reconnect(env, account: InstagramAccount) -> None:
-    minted = env.stack.admin("POST", "tokens", {"ig_user_id": account.ig_user_id})
-    acct = env.session.get(InstagramAccount, account.id)
-    store_token(env.settings, acct, minted["access_token"], minted["expires_in"])
-    acct.status = "active"
-    env.session.commit()
 
 
 def test_killed_token_pauses_all_posts_of_the_account_and_reconnect_publishes_each_once(env):
@@ -63,7 +54,7 @@ def test_killed_token_pauses_all_posts_of_the_account_and_reconnect_publishes_ea
     env.run(now=later(120))  # still disconnected: nothing is claimed, no call is made
     assert _graph_calls(env) == 4
 
-    _reconnect(env, account)
+    env.reconnect(account)
     env.run()
     for post in due:
         post = env.fresh(post)
@@ -90,7 +81,7 @@ def test_posts_whose_deadline_passed_while_disconnected_fail_with_the_reason(env
     env.run()
     assert {env.fresh(p).error_key for p in posts} == {"reconnect_needed"}
 
-    _reconnect(env, account)
+    env.reconnect(account)
     deadline = max(env.fresh(p).deadline_at for p in posts)
     env.run(now=deadline + timedelta(seconds=1))
     for post in posts:

@@ -23,9 +23,7 @@ class ProfileForm(FlaskForm):
 
 class WorkspaceForm(FlaskForm):
     name = StringField(_l("Workspace name"), validators=[required(), max_length(120)])
-    timezone = StringField(
-        _l("Timezone"), validators=[required(), max_length(64), _timezone]
-    )
+    timezone = StringField(_l("Timezone"), validators=[required(), max_length(64), _timezone])
     require_approval = BooleanField(_l("Posts by editors need an owner's approval"))
 
 
