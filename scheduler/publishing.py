@@ -39,6 +39,10 @@ def main() -> int:
     conns = [engine.connect() for _ in range(settings.PUBLISH_THREADS + 1)]
     for conn in conns:
         conn.close()
+    # Imported on first use by every post's media URL: load it now, not under the import lock
+    # that the first burst's threads would all wait on.
+    import app.services.media  # noqa: F401
+
     pub = Publisher(sessionmaker(engine, expire_on_commit=False), settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
