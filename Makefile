@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+# Test processes (pytest-xdist): each has its own databases, media folder and ports.
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test setup setup-test translations messages lint check-env clean
 
@@ -15,7 +17,7 @@ test: setup-test translations chromium
 	$(PY) -m ruff check app scheduler tests bench migrations/env.py
 	$(PY) -m tests.security.audit bandit
 	$(PY) -m tests.security.audit pip-audit
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed
 
