@@ -61,7 +61,9 @@ CALL_SITES = {
     ("app/services/jwks.py", "requests.get("): "GOOGLE_JWKS_URL (given by identity/oauth.py)",
     # The sandbox plays Instagram in development (never with a real app id, never in
     # production): it fetches the media URLs Kezek gives it and posts webhooks to Kezek.
-    ("app/instagram/sandbox/media_checks.py", "requests.Session("): "sandbox only: Kezek's media URL",
+    ("app/instagram/sandbox/media_checks.py", "requests.Session("): (
+        "sandbox only: Kezek's media URL"
+    ),
     ("app/instagram/sandbox/webhooks.py", "requests.post("): "sandbox only: Kezek's webhook URL",
     # The one deliberate exception: outgoing webhooks POST to URLs an editor registered. They
     # are https-only in production, refused when any address is private/loopback/link-local
