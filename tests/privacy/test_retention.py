@@ -194,6 +194,9 @@ def test_dead_instagram_tokens_are_removed_after_the_period(world, session):
     settings, base = world["settings"], world["base"]
     account = world["account"]
     account.status = AccountStatus.RECONNECT.value
+    # The token died at `base` (not at the wall-clock time the test runs: after local noon,
+    # now is later than base and the period would seem to start later).
+    account.updated_at = base
     session.commit()
     apply_all(session, settings, now=base + timedelta(days=settings.DEAD_TOKEN_RETENTION_DAYS - 1))
     session.commit()
