@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import func, select
 
@@ -22,7 +20,7 @@ from scheduler.assistant_jobs import run_assistant_once
 from scheduler.automation_jobs import run_automations_once
 from tests.assistant.fake_llm import FakeLlm
 from tests.inbox import conftest as inbox_fixtures
-from tests.inbox.conftest import CUSTOMER, CUSTOMER_2, DEMO, wait_until
+from tests.inbox.conftest import CUSTOMER, CUSTOMER_2, DEMO, sandbox_dms, wait_until
 
 owner = inbox_fixtures.owner
 process = inbox_fixtures.process
@@ -156,16 +154,12 @@ class Ai:
         self.session.expire_all()
         return out
 
-    def _dms(self, customer: str) -> list[dict]:
-        convs = self.client.list_conversations(self.token, user_id=customer).data
-        if not convs:
-            return []
-        ids = self.client.list_conversation_messages(self.token, convs[0]["id"])
-        msgs = [self.client.get_message(self.token, m["id"]) for m in ids]
-        return sorted(msgs, key=lambda m: (m["created_time"], int(re.sub(r"\D", "", m["id"]))))
-
     def _sent(self, customer: str) -> list[str]:
-        return [m["message"] for m in self._dms(customer) if m["from"]["id"] == DEMO]
+        return [
+            m["message"]
+            for m in sandbox_dms(self.client, self.token, customer)
+            if m["from"]["id"] == DEMO
+        ]
 
     def sent_texts(self, customer: str = CUSTOMER) -> list[str]:
         """DMs the account sent to a customer during the test (read from the sandbox)."""

@@ -3,7 +3,6 @@ and the worker's automation job run on demand (no random delay in tests)."""
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
@@ -23,7 +22,7 @@ from scheduler.automation_jobs import run_automations_once
 from tests.api import conftest as api_fixtures
 from tests.conftest import IG_APP_SECRET
 from tests.inbox import conftest as inbox_fixtures
-from tests.inbox.conftest import CUSTOMER, CUSTOMER_2, DEMO, Hook, wait_until
+from tests.inbox.conftest import CUSTOMER, CUSTOMER_2, DEMO, Hook, sandbox_dms, wait_until
 
 # The inbox tests' fixtures: alice signed in, her sandbox-connected account, webhook processing.
 owner = inbox_fixtures.owner
@@ -134,13 +133,7 @@ class Auto:
 
     def dms(self, customer: str = CUSTOMER) -> list[dict]:
         """Messages of the sandbox conversation with a customer, oldest first."""
-        convs = self.client.list_conversations(self.token, user_id=customer).data
-        if not convs:
-            return []
-        ids = self.client.list_conversation_messages(self.token, convs[0]["id"])
-        msgs = [self.client.get_message(self.token, m["id"]) for m in ids]
-        # Times have whole seconds: the sandbox's increasing ids break ties.
-        return sorted(msgs, key=lambda m: (m["created_time"], int(re.sub(r"\D", "", m["id"]))))
+        return sandbox_dms(self.client, self.token, customer)
 
     def _sent(self, customer: str) -> list[str]:
         return [m["message"] for m in self.dms(customer) if m["from"]["id"] == DEMO]

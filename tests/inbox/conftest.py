@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 
 import pytest
@@ -89,6 +90,17 @@ def account(session, owner, app):
 def events(session) -> list[WebhookEvent]:
     session.expire_all()
     return list(session.scalars(select(WebhookEvent).order_by(WebhookEvent.id)))
+
+
+def sandbox_dms(client, token: str, customer: str) -> list[dict]:
+    """Messages of the sandbox conversation with a customer, oldest first (read over HTTP)."""
+    convs = client.list_conversations(token, user_id=customer).data
+    if not convs:
+        return []
+    ids = client.list_conversation_messages(token, convs[0]["id"])
+    msgs = [client.get_message(token, m["id"]) for m in ids]
+    # Times have whole seconds: the sandbox's increasing ids break ties.
+    return sorted(msgs, key=lambda m: (m["created_time"], int(re.sub(r"\D", "", m["id"]))))
 
 
 def wait_until(check, timeout: float = 10.0, interval: float = 0.05):
